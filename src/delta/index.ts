@@ -1,0 +1,4 @@
+/**
+ * lakekit/delta — placeholder module; its features arrive with the issue that owns them.
+ */
+export const MODULE = 'lakekit/delta' as const;

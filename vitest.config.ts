@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// Test tiers by file suffix (DESIGN.md §6): unit and contract tests always run; live tests need the
+// stack (LAKEKIT_LIVE=1 or a running `.stack/env`) and, under CI, must run and never skip.
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/**/*.live.test.ts', 'node_modules/**'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'live',
+          include: ['test/**/*.live.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
