@@ -8,6 +8,7 @@
 
 import type { RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
+import type { Middleware } from 'openapi-fetch';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { type OperationMatch, specValidator } from './openapi.js';
 
@@ -131,4 +132,46 @@ export function contractServer(
     covered,
     requests,
   };
+}
+
+/**
+ * The live side of the contract: openapi-fetch middleware that validates each request a client
+ * sends to a real server and each answer it gets against the same spec. Pass `middleware` in the
+ * client options; assert `violations` is empty at the end of the test.
+ */
+export function liveContract(
+  specName: string,
+  baseUrl: string,
+): { middleware: Middleware; violations: string[]; covered: Set<string> } {
+  const spec = specValidator(specName);
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  const violations: string[] = [];
+  const covered = new Set<string>();
+  const pathOf = (url: string) => {
+    const p = new URL(url).pathname;
+    return p.startsWith(basePath) ? p.slice(basePath.length) || '/' : p;
+  };
+  const middleware: Middleware = {
+    async onRequest({ request }) {
+      const m = spec.match(request.method, pathOf(request.url));
+      if (!m) {
+        violations.push(`${request.method} ${pathOf(request.url)}: no operation in specs/${specName}.yaml`);
+        return undefined;
+      }
+      covered.add(m.operationId);
+      const body = request.body ? await readJson(request.clone()) : undefined;
+      violations.push(...spec.validateRequest(m, body, request.headers.get('content-type')));
+      return undefined;
+    },
+    async onResponse({ request, response }) {
+      const m = spec.match(request.method, pathOf(request.url));
+      if (!m) return undefined;
+      const body = request.method === 'HEAD' ? undefined : await readJson(response.clone());
+      violations.push(
+        ...spec.validateResponse(m, response.status, body, response.headers.get('content-type')),
+      );
+      return undefined;
+    },
+  };
+  return { middleware, violations, covered };
 }
