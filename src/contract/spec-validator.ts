@@ -73,13 +73,20 @@ export class SpecValidator {
     for (const k of ['example', 'xml', 'externalDocs', 'discriminator']) this.ajv.addKeyword(k);
     this.id = `lakekit:${name.replaceAll('/', '_')}`;
     this.ajv.addSchema({ $id: this.id, ...this.doc } as object);
+    // A path parameter marked `x-lakekit-omit-when-empty` (Iceberg's `{prefix}`) may be left out
+    // together with its slash: `/v1/{prefix}/namespaces` also matches `/v1/namespaces`.
+    const omittable = new Set(
+      Object.values((this.doc.components?.parameters ?? {}) as Record<string, Record<string, unknown>>)
+        .filter((p) => p['x-lakekit-omit-when-empty'] === true && p.in === 'path')
+        .map((p) => String(p.name)),
+    );
     for (const [template, item] of Object.entries(this.doc.paths)) {
       const names: string[] = [];
       const pattern = template
         .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
-        .replace(/\{([^}]+)\}/g, (_m, n: string) => {
+        .replace(/(\/?)\{([^}]+)\}/g, (_m, slash: string, n: string) => {
           names.push(n);
-          return '([^/]+)';
+          return omittable.has(n) && slash ? '(?:/([^/]+))?' : `${slash}([^/]+)`;
         });
       for (const m of METHODS) {
         const op = item[m] as Operation | undefined;
@@ -127,6 +134,25 @@ export class SpecValidator {
       };
     }
     return undefined;
+  }
+
+  /** The operation at an exact path template (e.g. `/v1/{prefix}/namespaces`), without matching a URL. */
+  byTemplate(
+    method: string,
+    template: string,
+    pathParams: Record<string, string> = {},
+  ): OperationMatch | undefined {
+    const m = method.toUpperCase();
+    const r = this.routes.find((x) => x.method === m && x.template === template);
+    if (!r) return undefined;
+    return {
+      operationId: r.op.operationId ?? `${r.method} ${r.template}`,
+      method: m,
+      template: r.template,
+      pathParams,
+      operation: r.op,
+      pointer: `#/paths/${escapePointer(r.template)}/${m.toLowerCase()}`,
+    };
   }
 
   private validator(pointer: string): ValidateFunction {
