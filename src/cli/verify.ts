@@ -29,7 +29,14 @@ export type OperationOutcome =
       extraFields: string[];
     }
   | { operationId: string; path: string; outcome: 'unsupported'; status: number }
-  | { operationId: string; path: string; outcome: 'error'; status?: number; message: string }
+  | {
+      operationId: string;
+      path: string;
+      outcome: 'error';
+      status?: number;
+      message: string;
+      network?: boolean;
+    }
   | { operationId: string; path: string; outcome: 'skipped'; reason: string };
 
 export interface VerifyReport {
@@ -40,6 +47,8 @@ export interface VerifyReport {
   operations: OperationOutcome[];
   /** true when every called operation validated and nothing was invalid. */
   ok: boolean;
+  /** true when no operation got an answer at all (connection refused, timeouts). */
+  unreachable: boolean;
 }
 
 type Json = unknown;
@@ -255,9 +264,11 @@ export async function verifyService(
         outcome: 'error',
         ...(err.status ? { status: err.status } : {}),
         message: err.message,
+        network: err.kind === 'network' || err.kind === 'timeout',
       });
     }
   }
+  const called = operations.filter((o) => o.outcome !== 'skipped');
   return {
     service,
     spec: `specs/${specName}.yaml`,
@@ -265,6 +276,7 @@ export async function verifyService(
     url: core.baseUrl,
     operations,
     ok: operations.every((o) => o.outcome !== 'invalid' && o.outcome !== 'error'),
+    unreachable: called.length > 0 && called.every((o) => o.outcome === 'error' && o.network === true),
   };
 }
 

@@ -191,7 +191,7 @@ export function createHttpCore<Paths extends {}>(
         fail({
           message: timedOut
             ? `${profile.name}: ${method} ${path} timed out after ${timeoutMs} ms (attempt ${attempt})`
-            : `${profile.name}: ${method} ${baseUrl}${path} could not be reached: ${describeNetworkError(cause)}`,
+            : `${profile.name}: ${method} ${new URL(baseUrl).origin}${path} could not be reached: ${describeNetworkError(cause)}`,
           kind,
           retriable: true,
           cause,

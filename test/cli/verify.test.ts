@@ -52,6 +52,11 @@ describe('lakekit verify', () => {
       timeoutMs: 2000,
     });
     expect(report.ok).toBe(false);
-    expect(report.operations.find((o) => o.operationId === 'getStatus')).toMatchObject({ outcome: 'error' });
+    expect(report.unreachable).toBe(true);
+    const status = report.operations.find((o) => o.operationId === 'getStatus');
+    expect(status).toMatchObject({ outcome: 'error', network: true });
+    expect(status?.outcome === 'error' && status.message).toContain(
+      'http://127.0.0.1:1/api/v2/status could not be reached',
+    );
   });
 });

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * The `lakekit` command: scripted data checks and contract verification for a CDC lakehouse.
+ * Each subcommand lives in its own module; this file only declares flags (commander), wires the
+ * shared options (`--env-file`, `--json`, `--quiet`) and maps outcomes to exit codes
+ * (0 ok, 1 a check failed, 2 usage or connection error).
+ */
+import { Argument, Command, CommanderError } from 'commander';
+import { endpointsFrom, loadVariables } from './config.js';
+import {
+  createReporter,
+  describeError,
+  EXIT_CHECK_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  table,
+  UsageError,
+} from './output.js';
+import { VERIFY_SPECS, type VerifyService, verifyService } from './verify.js';
+
+interface GlobalFlags {
+  envFile: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lakekit')
+    .description('Typed checks for a CDC lakehouse: Postgres/MySQL → Debezium → Kafka → Iceberg/Delta')
+    .option('--env-file <file>', 'endpoints file written by `npm run stack:up`', '.stack/env')
+    .option('--json', 'print one JSON document instead of tables')
+    .option('-q, --quiet', 'no progress on stderr')
+    .exitOverride()
+    .showHelpAfterError();
+
+  const flags = () => program.opts<GlobalFlags>();
+
+  program
+    .command('verify')
+    .description(
+      'run the contract checks against a live server: every safe operation validated against specs/',
+    )
+    .addArgument(new Argument('<service>', 'which API').choices(Object.keys(VERIFY_SPECS)))
+    .option('--url <url>', 'base URL (default: from the env file)')
+    .option('--param <name=value...>', 'path parameter values to use instead of discovered ones')
+    .action(async (service: VerifyService, o: { url?: string; param?: string[] }) => {
+      const g = flags();
+      const out = createReporter(g);
+      const url = o.url ?? defaultUrl(service, g.envFile);
+      const params = Object.fromEntries(
+        (o.param ?? []).map((p) => p.split(/=(.*)/s).slice(0, 2) as [string, string]),
+      );
+      out.progress(`verifying ${service} at ${url} against specs/${VERIFY_SPECS[service]}.yaml`);
+      const report = await verifyService(service, { baseUrl: url, params });
+      const rows = report.operations.map((op) => ({
+        operation: op.operationId,
+        path: op.path,
+        outcome: op.outcome,
+        status: 'status' in op ? op.status : '',
+        detail:
+          op.outcome === 'invalid'
+            ? op.problems.slice(0, 3).join('; ')
+            : op.outcome === 'error'
+              ? op.message
+              : op.outcome === 'skipped'
+                ? op.reason
+                : op.outcome === 'valid' && op.extraFields.length
+                  ? `extra fields: ${op.extraFields.slice(0, 5).join(', ')}`
+                  : '',
+      }));
+      out.result(
+        `${table(rows)}\n${report.ok ? 'OK' : 'FAILED'}: ${report.spec} (${report.specVersion}) vs ${report.url}\n`,
+        report,
+      );
+      process.exitCode = report.ok ? EXIT_OK : report.unreachable ? EXIT_USAGE : EXIT_CHECK_FAILED;
+    });
+
+  return program;
+}
+
+function defaultUrl(service: VerifyService, envFile: string): string {
+  const e = endpointsFrom(loadVariables(envFile));
+  const url = {
+    iceberg: e.iceberg?.url,
+    registry: e.registry?.url,
+    connect: e.connect?.url,
+    alertmanager: e.alertmanager?.url,
+  }[service];
+  if (!url) throw new UsageError(`no URL for ${service}: pass --url or start the stack (npm run stack:up)`);
+  return url;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    process.stderr.write(`lakekit: ${describeError(e)}\n`);
+    return e instanceof UsageError ? EXIT_USAGE : isConnectionError(e) ? EXIT_USAGE : EXIT_CHECK_FAILED;
+  }
+}
+
+function isConnectionError(e: unknown): boolean {
+  const k = (e as { kind?: string })?.kind;
+  return k === 'network' || k === 'timeout';
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}
