@@ -7,8 +7,10 @@ import openapiTS, { astToString } from 'openapi-typescript';
 
 const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
+const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const specs = readdirSync(join(root, 'specs'))
   .filter((f) => f.endsWith('.yaml'))
+  .filter((f) => only.length === 0 || only.includes(basename(f, '.yaml')))
   .sort();
 const outDir = check ? mkdtempSync(join(tmpdir(), 'lakekit-gen-')) : join(root, 'generated');
 const header = (spec) =>
