@@ -5,8 +5,11 @@
  * shared options (`--env-file`, `--json`, `--quiet`) and maps outcomes to exit codes
  * (0 ok, 1 a check failed, 2 usage or connection error).
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError } from 'commander';
 import { endpointsFrom, loadVariables } from './config.js';
+import { checkHealth } from './doctor.js';
 import {
   createReporter,
   describeError,
@@ -19,7 +22,7 @@ import {
 import { VERIFY_SPECS, type VerifyService, verifyService } from './verify.js';
 
 interface GlobalFlags {
-  envFile: string;
+  stackEnv: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -27,7 +30,7 @@ interface GlobalFlags {
 export function buildProgram(): Command {
   const program = new Command('lakekit')
     .description('Typed checks for a CDC lakehouse: Postgres/MySQL → Debezium → Kafka → Iceberg/Delta')
-    .option('--env-file <file>', 'endpoints file written by `npm run stack:up`', '.stack/env')
+    .option('--stack-env <file>', 'endpoints file written by `npm run stack:up`', '.stack/env')
     .option('--json', 'print one JSON document instead of tables')
     .option('-q, --quiet', 'no progress on stderr')
     .exitOverride()
@@ -46,7 +49,7 @@ export function buildProgram(): Command {
     .action(async (service: VerifyService, o: { url?: string; param?: string[] }) => {
       const g = flags();
       const out = createReporter(g);
-      const url = o.url ?? defaultUrl(service, g.envFile);
+      const url = o.url ?? defaultUrl(service, g.stackEnv);
       const params = Object.fromEntries(
         (o.param ?? []).map((p) => p.split(/=(.*)/s).slice(0, 2) as [string, string]),
       );
@@ -73,6 +76,40 @@ export function buildProgram(): Command {
         report,
       );
       process.exitCode = report.ok ? EXIT_OK : report.unreachable ? EXIT_USAGE : EXIT_CHECK_FAILED;
+    });
+
+  program
+    .command('doctor')
+    .description('health of every configured service: versions, latency, CDC prerequisites')
+    .action(async () => {
+      const g = flags();
+      const out = createReporter(g);
+      const endpoints = endpointsFrom(loadVariables(g.stackEnv));
+      const configured = Object.keys(endpoints).filter((k) => k !== 'python');
+      if (configured.length === 0) {
+        throw new UsageError(
+          `no services configured: no ${g.stackEnv} and no LAKEKIT_* variables (start the stack: npm run stack:up)`,
+        );
+      }
+      out.progress(`checking ${configured.join(', ')}`);
+      const health = await checkHealth(endpoints);
+      const rows = health.map((h) => ({
+        service: h.service,
+        state: h.ok ? 'ok' : 'FAIL',
+        version: h.version ?? '',
+        'latency ms': h.latencyMs,
+        url: h.url,
+        detail: h.detail,
+      }));
+      const failed = health.filter((h) => !h.ok).length;
+      out.result(
+        `${table(rows)}\n${failed ? `${failed} of ${health.length} services failing` : `all ${health.length} services healthy`}\n`,
+        {
+          ok: failed === 0,
+          services: health,
+        },
+      );
+      process.exitCode = failed === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
     });
 
   return program;
@@ -109,7 +146,9 @@ function isConnectionError(e: unknown): boolean {
   return k === 'network' || k === 'timeout';
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
+// Run when executed directly (also through the npm bin symlink), not when imported by tests.
+const entry = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (entry === fileURLToPath(import.meta.url)) {
   main(process.argv).then((code) => {
     process.exitCode = code;
   });
