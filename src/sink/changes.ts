@@ -27,6 +27,10 @@ export interface ChangeBatch {
   upserts: Record<string, unknown>[];
   /** Key values of rows to delete. */
   deletes: Record<string, unknown>[];
+  /** Position of the event each upsert came from (same order as `upserts`), when known. */
+  upsertPositions: (KafkaPosition | undefined)[];
+  /** Position of the event each delete came from (same order as `deletes`), when known. */
+  deletePositions: (KafkaPosition | undefined)[];
   /** Positions after the last event in this batch; stored with the commit. */
   positions: KafkaPosition[];
   /** Events the batch was reduced from. */
@@ -49,7 +53,10 @@ function normalizeKey(v: unknown): unknown {
  * image carrying the key are rejected: applying them would be guessing.
  */
 export class ChangeReducer {
-  private readonly latest = new Map<string, { op: 'upsert' | 'delete'; row: Record<string, unknown> }>();
+  private readonly latest = new Map<
+    string,
+    { op: 'upsert' | 'delete'; row: Record<string, unknown>; position: KafkaPosition | undefined }
+  >();
   private readonly positions = new Map<string, KafkaPosition>();
   private count = 0;
 
@@ -70,7 +77,9 @@ export class ChangeReducer {
       if (!(c in image)) throw new Error(`change event op=${event.op} lacks key column ${c}`);
     }
     const key = keyOf(image, this.keyColumns);
-    this.latest.set(key, { op: event.op === 'd' ? 'delete' : 'upsert', row: image });
+    // Delete then re-insert must land at the end of the map, so drop the old entry first.
+    this.latest.delete(key);
+    this.latest.set(key, { op: event.op === 'd' ? 'delete' : 'upsert', row: image, position });
     if (position) this.positions.set(`${position.topic}\u0000${position.partition}`, position);
     this.count++;
   }
@@ -84,11 +93,25 @@ export class ChangeReducer {
   drain(): ChangeBatch {
     const upserts: Record<string, unknown>[] = [];
     const deletes: Record<string, unknown>[] = [];
-    for (const { op, row } of this.latest.values()) {
-      if (op === 'upsert') upserts.push(row);
-      else deletes.push(Object.fromEntries(this.keyColumns.map((c) => [c, row[c]])));
+    const upsertPositions: (KafkaPosition | undefined)[] = [];
+    const deletePositions: (KafkaPosition | undefined)[] = [];
+    for (const { op, row, position } of this.latest.values()) {
+      if (op === 'upsert') {
+        upserts.push(row);
+        upsertPositions.push(position);
+      } else {
+        deletes.push(Object.fromEntries(this.keyColumns.map((c) => [c, row[c]])));
+        deletePositions.push(position);
+      }
     }
-    const batch = { upserts, deletes, positions: [...this.positions.values()], events: this.count };
+    const batch: ChangeBatch = {
+      upserts,
+      deletes,
+      upsertPositions,
+      deletePositions,
+      positions: [...this.positions.values()],
+      events: this.count,
+    };
     this.latest.clear();
     this.positions.clear();
     this.count = 0;

@@ -19,8 +19,17 @@ describe('ChangeReducer', () => {
       { id: 3, name: 'c' },
     ]);
     expect(b.deletes).toEqual([{ id: 2 }]);
+    expect(b.upsertPositions).toEqual([pos(3), pos(5, 1)]);
+    expect(b.deletePositions).toEqual([pos(4)]);
     expect(b.positions).toEqual([pos(4), pos(5, 1)]);
-    expect(r.drain()).toEqual({ upserts: [], deletes: [], positions: [], events: 0 });
+    expect(r.drain()).toEqual({
+      upserts: [],
+      deletes: [],
+      upsertPositions: [],
+      deletePositions: [],
+      positions: [],
+      events: 0,
+    });
   });
 
   it('treats a re-insert after a delete as an upsert', () => {
