@@ -19,6 +19,8 @@ import {
   table,
   UsageError,
 } from './output.js';
+import { summarizeSqlTable } from './sources.js';
+import { summarizeTarget } from './targets.js';
 import { VERIFY_SPECS, type VerifyService, verifyService } from './verify.js';
 
 interface GlobalFlags {
@@ -79,6 +81,53 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('counts')
+    .description('compare a source table with its lakehouse copy: row counts and, with --checksum, content')
+    .requiredOption(
+      '--source <url>',
+      'postgres://user:pass@host:port/db[.schema].table or mysql://…/db.table',
+    )
+    .requiredOption(
+      '--target <location>',
+      'iceberg://namespace.table or delta://<s3://bucket/path | /local/dir>',
+    )
+    .option('--checksum <columns>', 'comma-separated columns for an order-independent content hash')
+    .option('--key <columns>', 'key columns (needed for change-log targets written by the CDC sink)')
+    .action(async (o: { source: string; target: string; checksum?: string; key?: string }) => {
+      const g = flags();
+      const out = createReporter(g);
+      const columns = splitList(o.checksum);
+      const keyColumns = splitList(o.key);
+      const endpoints = endpointsFrom(loadVariables(g.stackEnv));
+      out.progress(`reading ${o.source} and ${o.target}`);
+      const [source, target] = await Promise.all([
+        summarizeSqlTable(o.source, columns),
+        summarizeTarget(o.target, {
+          endpoints,
+          ...(columns ? { columns } : {}),
+          ...(keyColumns ? { keyColumns } : {}),
+        }),
+      ]);
+      const countsEqual = source.count === target.count;
+      const checksumsEqual = !columns || source.checksum === target.checksum;
+      const ok = countsEqual && checksumsEqual;
+      const rows = [
+        { side: 'source', location: source.location, rows: source.count, checksum: source.checksum ?? '' },
+        { side: 'target', location: target.location, rows: target.count, checksum: target.checksum ?? '' },
+      ];
+      const verdict = ok
+        ? `OK: ${source.count} rows on both sides${columns ? `, checksums equal over ${columns.join(', ')}` : ''}`
+        : `MISMATCH: ${countsEqual ? '' : `row counts differ by ${target.count - source.count}`}${!countsEqual && !checksumsEqual ? '; ' : ''}${checksumsEqual ? '' : 'checksums differ'}`;
+      out.result(`${table(rows)}\n${verdict}\n`, {
+        ok,
+        source,
+        target,
+        difference: target.count - source.count,
+      });
+      process.exitCode = ok ? EXIT_OK : EXIT_CHECK_FAILED;
+    });
+
+  program
     .command('doctor')
     .description('health of every configured service: versions, latency, CDC prerequisites')
     .action(async () => {
@@ -113,6 +162,14 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+function splitList(v: string | undefined): string[] | undefined {
+  const list = v
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list?.length ? list : undefined;
 }
 
 function defaultUrl(service: VerifyService, envFile: string): string {
