@@ -8,6 +8,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Argument, Command, CommanderError } from 'commander';
+import { redactUrl } from '../http/redact.js';
 import { endpointsFrom, loadVariables } from './config.js';
 import { checkHealth } from './doctor.js';
 import {
@@ -99,7 +100,7 @@ export function buildProgram(): Command {
       const columns = splitList(o.checksum);
       const keyColumns = splitList(o.key);
       const endpoints = endpointsFrom(loadVariables(g.stackEnv));
-      out.progress(`reading ${o.source} and ${o.target}`);
+      out.progress(`reading ${redactUrl(o.source)} and ${o.target}`);
       const [source, target] = await Promise.all([
         summarizeSqlTable(o.source, columns),
         summarizeTarget(o.target, {

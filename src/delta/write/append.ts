@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DataType,
-  type Field,
-  type Schema,
-  type Table,
+  Field,
+  makeBuilder,
+  Schema,
+  Table,
   Type,
   tableToIPC,
   type Vector,
@@ -142,6 +143,29 @@ function statValue(raw: unknown, kind: string): unknown {
   return raw;
 }
 
+/**
+ * Replaces dictionary-encoded columns (apache-arrow's default for JS strings) by plain ones: the
+ * Arrow schema embedded in the Parquet footer would otherwise tell readers to expect a dictionary
+ * type that the Delta schema (`string`) does not have.
+ */
+function withoutDictionaries(table: Table): Table {
+  if (!table.schema.fields.some((f) => f.type.typeId === Type.Dictionary)) return table;
+  const columns: Record<string, Vector> = {};
+  const fields = table.schema.fields.map((f) => {
+    const col = table.getChild(f.name) as Vector;
+    if (f.type.typeId !== Type.Dictionary) {
+      columns[f.name] = col;
+      return f;
+    }
+    const valueType = (f.type as unknown as { dictionary: DataType }).dictionary;
+    const b = makeBuilder({ type: valueType, nullValues: [null, undefined] });
+    for (const v of col) b.append(v);
+    columns[f.name] = b.finish().toVector();
+    return new Field(f.name, valueType, f.nullable, f.metadata);
+  });
+  return new Table(new Schema(fields, table.schema.metadata), columns);
+}
+
 function versionKey(v: number): string {
   return `${LOG}${String(v).padStart(20, '0')}.json`;
 }
@@ -181,7 +205,10 @@ export async function appendToDelta(
     .setCompression(Compression.SNAPPY)
     .setCreatedBy('lakekit')
     .build();
-  const bytes = writeParquet(WasmTable.fromIPCStream(tableToIPC(table, 'stream')), props);
+  const bytes = writeParquet(
+    WasmTable.fromIPCStream(tableToIPC(withoutDictionaries(table), 'stream')),
+    props,
+  );
   const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
   await store.put(path, bytes, { ...(signal ? { signal } : {}) });
 
