@@ -74,7 +74,8 @@ export class SpecValidator {
     this.id = `lakekit:${name.replaceAll('/', '_')}`;
     this.ajv.addSchema({ $id: this.id, ...this.doc } as object);
     // A path parameter marked `x-lakekit-omit-when-empty` (Iceberg's `{prefix}`) may be left out
-    // together with its slash: `/v1/{prefix}/namespaces` also matches `/v1/namespaces`.
+    // together with its slash, or span several segments as clients send it verbatim:
+    // `/v1/{prefix}/namespaces` matches `/v1/namespaces`, `/v1/ws/namespaces`, `/v1/a/b/namespaces`.
     const omittable = new Set(
       Object.values((this.doc.components?.parameters ?? {}) as Record<string, Record<string, unknown>>)
         .filter((p) => p['x-lakekit-omit-when-empty'] === true && p.in === 'path')
@@ -86,7 +87,7 @@ export class SpecValidator {
         .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
         .replace(/(\/?)\{([^}]+)\}/g, (_m, slash: string, n: string) => {
           names.push(n);
-          return omittable.has(n) && slash ? '(?:/([^/]+))?' : `${slash}([^/]+)`;
+          return omittable.has(n) && slash ? '(?:/([^/]+(?:/[^/]+)*?))?' : `${slash}([^/]+)`;
         });
       for (const m of METHODS) {
         const op = item[m] as Operation | undefined;

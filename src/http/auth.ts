@@ -5,7 +5,7 @@
  * `expires_in` runs out, and again when the server answers 401.
  */
 import { LakekitError } from './errors.js';
-import { redactUrl } from './redact.js';
+import { redactUrl, scrubSecrets } from './redact.js';
 
 export type Auth =
   /** No credentials. */
@@ -131,7 +131,11 @@ function oauth2Provider(
     }
     if (!res.ok || typeof body.access_token !== 'string') {
       const code = typeof body.error === 'string' ? body.error : undefined;
-      const detail = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
+      // Token servers may echo the submitted credentials in their error text.
+      const detail =
+        typeof body.error_description === 'string'
+          ? `: ${scrubSecrets(body.error_description, secrets)}`
+          : '';
       throw new LakekitError({
         message: `OAuth2 token request to ${path} failed with HTTP ${res.status}${code ? ` ${code}` : ''}${detail}`,
         kind: res.ok ? 'protocol' : 'http',

@@ -39,6 +39,10 @@ export interface ContractOptions {
 async function readJson(r: Request | Response): Promise<unknown> {
   const text = await r.text();
   if (!text) return undefined;
+  // Form bodies (OAuth2 token requests) are validated as the object of their fields.
+  if (r.headers.get('content-type')?.startsWith('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(text));
+  }
   try {
     return JSON.parse(text);
   } catch {
