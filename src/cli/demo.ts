@@ -6,7 +6,7 @@
  * content checksum). Every name carries a run id so repeated or parallel demos never collide; the
  * connectors and replication slots it made are removed at the end, the tables are kept to inspect.
  */
-import { Field, Float64, Int64, Utf8 } from 'apache-arrow';
+import { Field, Int64, Utf8 } from 'apache-arrow';
 import { logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';

@@ -251,9 +251,22 @@ function isConnectionError(e: unknown): boolean {
   return k === 'network' || k === 'timeout';
 }
 
+// kafkajs 2.2.4 schedules a timer with a negative delay on Node ≥ 23 (its request queue computes
+// `Date.now() - time` the wrong way round); the timer fires at once, which is what it wants, but
+// Node prints a TimeoutNegativeWarning per call. Drop only that warning from the CLI's output.
+function quietKafkajsTimerWarning(): void {
+  const listeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (w.name === 'TimeoutNegativeWarning') return;
+    for (const l of listeners) l(w);
+  });
+}
+
 // Run when executed directly (also through the npm bin symlink), not when imported by tests.
 const entry = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (entry === fileURLToPath(import.meta.url)) {
+  quietKafkajsTimerWarning();
   main(process.argv).then((code) => {
     process.exitCode = code;
   });

@@ -91,6 +91,7 @@ export interface HttpCore<Paths extends {}> {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const HTTP_METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE']);
 
 export function createHttpCore<Paths extends {}>(
   options: HttpClientOptions,
@@ -246,12 +247,32 @@ export function createHttpCore<Paths extends {}>(
     (input: Request): Promise<Response> =>
       send(input, call);
 
-  const api = createClient<Paths>({
+  const rawApi = createClient<Paths>({
     baseUrl,
     fetch: makeFetch({}),
     ...(options.headers ? { headers: options.headers } : {}),
   });
-  if (options.middleware?.length) api.use(...options.middleware);
+  if (options.middleware?.length) rawApi.use(...options.middleware);
+  // openapi-fetch parses a successful body with `response.json()`; a server that answers 2xx with
+  // something else (an HTML console page, a truncated body) would surface as a bare SyntaxError.
+  const api = new Proxy(rawApi, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop !== 'string' || !HTTP_METHODS.has(prop) || typeof value !== 'function') return value;
+      return (path: string, ...rest: unknown[]) =>
+        (value as (...a: unknown[]) => Promise<unknown>).call(target, path, ...rest).catch((e: unknown) => {
+          if (!(e instanceof SyntaxError)) throw e;
+          throw profile.createError({
+            message: `${profile.name}: ${prop} ${path} answered with a body that is not valid JSON (${e.message})`,
+            kind: 'protocol',
+            service: profile.name,
+            method: prop,
+            path,
+            cause: e,
+          });
+        });
+    },
+  });
 
   return {
     api,

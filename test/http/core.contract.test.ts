@@ -234,3 +234,21 @@ describe('HTTP core', () => {
     mock.violations.splice(0);
   });
 });
+
+describe('HTTP core protocol errors', () => {
+  it('turns a 2xx body that is not JSON into a protocol error of the service', async () => {
+    mock.use(
+      http.get(
+        `${BASE}/pets`,
+        () => new HttpResponse('<html>console</html>', { headers: { 'content-type': 'application/json' } }),
+      ),
+    );
+    const e = (await core()
+      .api.GET('/pets')
+      .catch((x: unknown) => x)) as LakekitError;
+    expect(e).toBeInstanceOf(PetError);
+    expect(e.kind).toBe('protocol');
+    expect(e.message).toMatch(/GET \/pets answered with a body that is not valid JSON/);
+    mock.violations.splice(0);
+  });
+});
