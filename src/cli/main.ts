@@ -22,6 +22,7 @@ import {
   UsageError,
 } from './output.js';
 import { summarizeSqlTable } from './sources.js';
+import { tail } from './tail.js';
 import { summarizeTarget } from './targets.js';
 import { VERIFY_SPECS, type VerifyService, verifyService } from './verify.js';
 
@@ -174,6 +175,46 @@ export function buildProgram(): Command {
       );
       process.exitCode = ok ? EXIT_OK : EXIT_CHECK_FAILED;
     });
+
+  program
+    .command('tail')
+    .description('print new Delta commits or Iceberg snapshots as they land')
+    .argument('<table>', 'delta location (s3://bucket/path, /local/dir) or iceberg://namespace.table')
+    .option(
+      '--from <version>',
+      'Delta: also print commits after this version; Iceberg: replay existing snapshots',
+    )
+    .option('--count <n>', 'stop after n entries')
+    .option('--idle-timeout <seconds>', 'stop after this long without a new entry')
+    .option('--interval <ms>', 'poll interval', '1000')
+    .action(
+      async (
+        location: string,
+        o: { from?: string; count?: string; idleTimeout?: string; interval: string },
+      ) => {
+        const g = flags();
+        const out = createReporter(g);
+        const endpoints = endpointsFrom(loadVariables(g.stackEnv));
+        const ac = new AbortController();
+        process.once('SIGINT', () => ac.abort());
+        out.progress(`tailing ${location} (Ctrl-C to stop)`);
+        const n = await tail(location, {
+          endpoints,
+          signal: ac.signal,
+          pollIntervalMs: Number(o.interval),
+          ...(o.from !== undefined ? { fromVersion: Number(o.from) } : {}),
+          ...(o.count !== undefined ? { count: Number(o.count) } : {}),
+          ...(o.idleTimeout !== undefined ? { idleTimeoutMs: Number(o.idleTimeout) * 1000 } : {}),
+          onEntry: (e) =>
+            process.stdout.write(
+              g.json
+                ? `${JSON.stringify(e)}\n`
+                : `${e.timestamp}  ${e.table}  ${e.id}  ${e.operation}  ${e.summary}\n`,
+            ),
+        });
+        out.progress(`${n} entries`);
+      },
+    );
 
   program
     .command('doctor')
