@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Table, TimestampMillisecond, tableFromArrays, vectorFromArray } from 'apache-arrow';
+import { Table, TimestampMillisecond, tableFromArrays, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { appendToDelta, fileStats, latestDeltaVersion } from '../../src/delta/write/append.js';
 import { LakekitError } from '../../src/http/errors.js';
@@ -13,7 +13,13 @@ const fresh = () => {
   return { dir, store: createLocalStore(dir) };
 };
 const rows = (ids: bigint[]) =>
-  tableFromArrays({ id: BigInt64Array.from(ids), name: ids.map((i) => (i % 2n === 0n ? null : `n${i}`)) });
+  new Table({
+    id: vectorFromArray(BigInt64Array.from(ids)),
+    name: vectorFromArray(
+      ids.map((i) => (i % 2n === 0n ? null : `n${i}`)),
+      new Utf8(),
+    ),
+  });
 const actions = (dir: string, v: number) =>
   readFileSync(join(dir, '_delta_log', `${String(v).padStart(20, '0')}.json`), 'utf8')
     .trim()
@@ -108,5 +114,62 @@ describe('Delta append writer', () => {
   it('computes statistics that ignore nulls', () => {
     const s = fileStats(tableFromArrays({ v: Float64Array.from([3, 1, 2]) }));
     expect(s).toEqual({ numRecords: 3, minValues: { v: 1 }, maxValues: { v: 3 }, nullCount: { v: 0 } });
+  });
+});
+
+describe('Delta append writer under failures', () => {
+  const wrap = (store: ObjectStore, put: ObjectStore['put']): ObjectStore => ({
+    url: store.url,
+    get: store.get.bind(store),
+    head: store.head.bind(store),
+    list: store.list.bind(store),
+    delete: store.delete.bind(store),
+    put,
+  });
+
+  it('keeps the data file when the commit landed but its answer was lost', async () => {
+    const { store } = fresh();
+    await appendToDelta(store, rows([1n]));
+    const lossy = wrap(store, async (key, body, opts) => {
+      const r = await store.put(key, body, opts);
+      if (key.startsWith('_delta_log/')) throw new Error('socket hang up');
+      return r;
+    });
+    await expect(appendToDelta(lossy, rows([2n]))).rejects.toThrow(/socket hang up/);
+    // The commit is there and every file it references still exists.
+    const v1 = actions(store.url.replace('file://', ''), 1);
+    const added = v1.find((a) => a.add)?.add?.path as string;
+    expect(await store.head(added)).toBeDefined();
+  });
+
+  it('recognises its own commit when a retried PUT meets it (no double commit)', async () => {
+    const { dir, store } = fresh();
+    await appendToDelta(store, rows([1n]));
+    const retrying = wrap(store, async (key, body, opts) => {
+      if (key.startsWith('_delta_log/')) {
+        await store.put(key, body, opts); // first attempt landed, answer lost; the SDK retries:
+      }
+      return store.put(key, body, opts);
+    });
+    const r = await appendToDelta(retrying, rows([2n]));
+    expect(r.version).toBe(1);
+    expect(await latestDeltaVersion(store)).toBe(1);
+    expect(readdirSync(join(dir, '_delta_log')).filter((f) => f.endsWith('.json'))).toHaveLength(2);
+  });
+
+  it('refuses data whose columns differ from the table, writing nothing', async () => {
+    const { dir, store } = fresh();
+    await appendToDelta(store, rows([1n]));
+    const before = readdirSync(dir).sort();
+    const other = tableFromArrays({ other: Float64Array.from([1]) });
+    await expect(appendToDelta(store, other)).rejects.toThrow(
+      /table columns are id:long, name:string, data columns are other:double/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+
+  it('omits bounds it cannot write exactly', () => {
+    const big = tableFromArrays({ id: BigInt64Array.from([9007199254740993n, 1n]) });
+    expect(fileStats(big)).toEqual({ numRecords: 2, minValues: {}, maxValues: {}, nullCount: { id: 0 } });
   });
 });

@@ -21,6 +21,7 @@ import {
 import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { LakekitError } from '../../http/errors.js';
 import type { ObjectStore } from '../../storage/object-store.js';
+import { openDeltaTable } from '../table.js';
 
 const LOG = '_delta_log/';
 
@@ -127,7 +128,10 @@ export function fileStats(table: Table): Record<string, unknown> {
       if (min === undefined || (v as number | string) < (min as number | string)) min = v;
       if (max === undefined || (v as number | string) > (max as number | string)) max = v;
     }
-    if (min !== undefined) {
+    // JSON numbers beyond 2^53 lose digits; a rounded bound could make readers skip this file.
+    const unsafe = (v: unknown) =>
+      typeof v === 'bigint' && (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER));
+    if (min !== undefined && !unsafe(min) && !unsafe(max)) {
       minValues[field.name] = typeof min === 'bigint' ? Number(min) : min;
       maxValues[field.name] = typeof max === 'bigint' ? Number(max) : max;
     }
@@ -209,6 +213,8 @@ export async function appendToDelta(
     WasmTable.fromIPCStream(tableToIPC(withoutDictionaries(table), 'stream')),
     props,
   );
+  let version = (await latestDeltaVersion(store, signal)) + 1;
+  if (version > 0) await checkTableAccepts(store, version - 1, schemaString, signal);
   const path = `part-00000-${randomUUID()}-c000.snappy.parquet`;
   await store.put(path, bytes, { ...(signal ? { signal } : {}) });
 
@@ -223,8 +229,9 @@ export async function appendToDelta(
       stats: JSON.stringify(stats),
     },
   };
-  let version = (await latestDeltaVersion(store, signal)) + 1;
   const attempts = o.maxCommitAttempts ?? 20;
+  // Deleting the data file is only safe while no commit that references it can have landed.
+  let committed: 'no' | 'maybe' = 'no';
   try {
     for (let attempt = 1; ; attempt++) {
       const actions: unknown[] = [
@@ -255,6 +262,7 @@ export async function appendToDelta(
       }
       actions.push(add);
       try {
+        committed = 'maybe';
         await store.put(versionKey(version), `${actions.map((a) => JSON.stringify(a)).join('\n')}\n`, {
           ifNoneMatch: '*',
           contentType: 'application/json',
@@ -263,13 +271,23 @@ export async function appendToDelta(
         return { version, path, numRecords: table.numRows, sizeBytes: bytes.length };
       } catch (e) {
         const taken = (e as { isPreconditionFailed?: () => boolean }).isPreconditionFailed?.() === true;
-        if (!taken || attempt >= attempts) throw e;
-        // Another writer committed this version first; an append does not conflict with it.
+        if (!taken) throw e;
+        // A retried PUT whose first answer was lost meets its own object: that commit is ours.
+        if (await commitReferences(store, version, path, signal)) {
+          return { version, path, numRecords: table.numRows, sizeBytes: bytes.length };
+        }
+        committed = 'no';
+        if (attempt >= attempts) throw e;
+        // Another writer committed this version first; an append does not conflict with it, as
+        // long as the table still takes our schema.
         version = (await latestDeltaVersion(store, signal)) + 1;
+        await checkTableAccepts(store, version - 1, schemaString, signal);
       }
     }
   } catch (e) {
-    await store.delete(path).catch(() => undefined);
+    if (committed === 'no' || !(await commitReferencesAny(store, version, path))) {
+      await store.delete(path).catch(() => undefined);
+    }
     throw e instanceof LakekitError
       ? e
       : new LakekitError({
@@ -279,4 +297,59 @@ export async function appendToDelta(
           cause: e,
         });
   }
+}
+
+async function commitReferences(
+  store: ObjectStore,
+  version: number,
+  path: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const text = new TextDecoder().decode(await store.get(versionKey(version), signal ? { signal } : {}));
+  return text.split('\n').some((line) => line.includes('"add"') && line.includes(JSON.stringify(path)));
+}
+
+/** After an ambiguous failure: does any commit from `version` on reference our file? */
+async function commitReferencesAny(store: ObjectStore, version: number, path: string): Promise<boolean> {
+  try {
+    const latest = await latestDeltaVersion(store);
+    for (let v = version; v <= latest; v++) if (await commitReferences(store, v, path)) return true;
+    return false;
+  } catch {
+    // Unknown: keep the file. An orphan is harmless (VACUUM removes it); a dangling add is not.
+    return true;
+  }
+}
+
+/**
+ * Refuses to append when the table's schema differs from the data's (names, types, order) or when
+ * its protocol needs writer features this writer does not implement.
+ */
+async function checkTableAccepts(
+  store: ObjectStore,
+  version: number,
+  schemaString: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const table = await openDeltaTable(store, signal ? { signal } : {});
+  const snap = await table.snapshot({ version, ...(signal ? { signal } : {}) });
+  const p = snap.protocol as { minWriterVersion?: number; writerFeatures?: string[] };
+  if ((p.minWriterVersion ?? 1) > 2 || (p.writerFeatures?.length ?? 0) > 0) {
+    throw deltaError(
+      `${store.url} needs writer protocol ${p.minWriterVersion}${p.writerFeatures?.length ? ` with features ${p.writerFeatures.join(', ')}` : ''}; lakekit's append writer implements version 2 only`,
+      { kind: 'protocol' },
+    );
+  }
+  const have = fieldsOf(snap.metadata.schemaString);
+  const want = fieldsOf(schemaString);
+  if (have !== want) {
+    throw deltaError(`cannot append to ${store.url}: table columns are ${have}, data columns are ${want}`);
+  }
+}
+
+function fieldsOf(schemaString: string): string {
+  const s = JSON.parse(schemaString) as { fields: { name: string; type: unknown }[] };
+  return s.fields
+    .map((f) => `${f.name}:${typeof f.type === 'string' ? f.type : JSON.stringify(f.type)}`)
+    .join(', ');
 }
