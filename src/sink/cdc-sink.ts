@@ -53,7 +53,7 @@ export interface CdcSinkSummary {
 /** Debezium JSON, with or without the converter's `{schema, payload}` wrapper. */
 export const decodeDebeziumJson: ChangeDecoder = (value) => {
   if (value === null || value.length === 0) return undefined;
-  const parsed = JSON.parse(value.toString('utf8')) as Record<string, unknown>;
+  const parsed = JSON.parse(value.toString('utf8'), exactIntegers) as Record<string, unknown>;
   const env = (parsed && 'payload' in parsed && 'schema' in parsed ? parsed.payload : parsed) as Record<
     string,
     unknown
@@ -67,14 +67,34 @@ export const decodeDebeziumJson: ChangeDecoder = (value) => {
   };
 };
 
+/**
+ * `JSON.parse` reviver keeping integers beyond 2^53 exact (as bigint), using the source text the
+ * reviver receives (ES2025 JSON.parse source text access, Node ≥ 21); two ids that differ only past
+ * the 53rd bit must not collapse into one key.
+ */
+function exactIntegers(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if (
+    typeof value === 'number' &&
+    !Number.isSafeInteger(value) &&
+    context?.source &&
+    /^-?\d+$/.test(context.source)
+  ) {
+    return BigInt(context.source);
+  }
+  return value;
+}
+
 export async function runCdcSink(o: CdcSinkOptions): Promise<CdcSinkSummary> {
   const decode = o.decode ?? decodeDebeziumJson;
   const batchSize = o.batchSize ?? 5000;
   const reducer = new ChangeReducer(o.keyColumns);
   const committed = await o.target.committedPositions(o.signal);
-  const floor = new Map<number, bigint>();
-  for (const p of committed) if (p.topic === o.topic) floor.set(p.partition, BigInt(p.offset));
-  const reached = new Map<number, bigint>(floor);
+  // Next offset to apply per partition. Everything below it is already in the target: skipped
+  // whether it arrives after the initial seek or after a consumer-group rejoin that restarted
+  // fetching from the beginning (kafkajs forgets one-shot seeks on rejoin).
+  const reached = new Map<number, bigint>();
+  for (const p of committed) if (p.topic === o.topic) reached.set(p.partition, BigInt(p.offset));
+  const floor = new Map<number, bigint>(reached);
   const summary: CdcSinkSummary = {
     events: 0,
     batches: 0,
@@ -118,6 +138,9 @@ export async function runCdcSink(o: CdcSinkOptions): Promise<CdcSinkSummary> {
   await consumer.connect();
   try {
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    // "Caught up" means: everything that was in the topic when the sink started is applied. Judged
+    // against end offsets taken once, so a steady inflow cannot keep the sink running forever.
+    const ends = o.stopWhenCaughtUp ? await admin.fetchTopicOffsets(o.topic) : [];
     let finish!: () => void;
     let fail!: (e: unknown) => void;
     const done = new Promise<void>((res, rej) => {
@@ -134,7 +157,7 @@ export async function runCdcSink(o: CdcSinkOptions): Promise<CdcSinkSummary> {
         try {
           for (const m of batch.messages) {
             const offset = BigInt(m.offset);
-            const min = floor.get(batch.partition);
+            const min = reached.get(batch.partition);
             if (min !== undefined && offset < min) {
               summary.skippedBeforeCommitted++;
               continue;
@@ -168,8 +191,9 @@ export async function runCdcSink(o: CdcSinkOptions): Promise<CdcSinkSummary> {
       flush()
         .then(async () => {
           if (!o.stopWhenCaughtUp || dirty) return;
-          const ends = await admin.fetchTopicOffsets(o.topic);
-          const caughtUp = ends.every((e) => (reached.get(e.partition) ?? 0n) >= BigInt(e.high));
+          const caughtUp = ends.every(
+            (e) => BigInt(e.high) <= BigInt(e.low) || (reached.get(e.partition) ?? 0n) >= BigInt(e.high),
+          );
           if (caughtUp) finish();
         })
         .catch((e: unknown) => {
@@ -182,6 +206,8 @@ export async function runCdcSink(o: CdcSinkOptions): Promise<CdcSinkSummary> {
     } finally {
       clearInterval(tick);
       o.signal?.removeEventListener('abort', onAbort);
+      // Never return (or let a caller restart) while a commit is still being written.
+      await chain.catch(() => undefined);
     }
     await flush();
   } catch (e) {

@@ -63,6 +63,18 @@ describe('decodeDebeziumJson', () => {
     expect(plain).toEqual({ op: 'u', before: { id: 1, v: 'a' }, after: { id: 1, v: 'b' } });
     expect(wrapped).toEqual(plain);
   });
+  it('keeps integers beyond 2^53 exact so distinct keys stay distinct', async () => {
+    const e = await decodeDebeziumJson(
+      Buffer.from('{"op":"c","after":{"id":9007199254740993,"v":1.5,"n":12}}'),
+      null,
+    );
+    expect(e?.after).toEqual({ id: 9007199254740993n, v: 1.5, n: 12 });
+    const r = new ChangeReducer(['id']);
+    r.add({ op: 'c', after: { id: 9007199254740993n } });
+    r.add({ op: 'c', after: { id: 9007199254740992n } });
+    expect(r.drain().upserts).toHaveLength(2);
+  });
+
   it('skips tombstones and non-change messages', async () => {
     expect(await decodeDebeziumJson(null, null)).toBeUndefined();
     expect(await decodeDebeziumJson(Buffer.from('{"op":"t","before":null}'), null)).toBeUndefined();
