@@ -42,12 +42,15 @@ export interface AuthProvider {
 interface TokenState {
   token: string;
   expiresAt: number;
+  refreshAt: number;
 }
 
 export function createAuthProvider(
   auth: Auth | undefined,
   fetchImpl: typeof fetch,
   now: () => number = Date.now,
+  /** Timeout of a token request; 0 disables it. */
+  timeoutMs = 30_000,
 ): AuthProvider {
   const a = auth ?? { type: 'none' };
   switch (a.type) {
@@ -80,7 +83,7 @@ export function createAuthProvider(
         secrets: Object.values(a.headers),
       };
     case 'oauth2-client-credentials':
-      return oauth2Provider(a, fetchImpl, now);
+      return oauth2Provider(a, fetchImpl, now, timeoutMs);
   }
 }
 
@@ -88,13 +91,17 @@ function oauth2Provider(
   a: Extract<Auth, { type: 'oauth2-client-credentials' }>,
   fetchImpl: typeof fetch,
   now: () => number,
+  timeoutMs: number,
 ): AuthProvider {
   const secrets: string[] = [a.clientSecret];
   const skew = a.refreshSkewMs ?? 60_000;
   let state: TokenState | undefined;
   let inflight: Promise<TokenState> | undefined;
 
-  const fetchToken = async (signal?: AbortSignal): Promise<TokenState> => {
+  // The token request is shared by every caller waiting for it, so it runs under its own timeout,
+  // never under one caller's signal; each caller stops waiting when its own signal fires.
+  const fetchToken = async (): Promise<TokenState> => {
+    const signal = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
     const form = new URLSearchParams({
       grant_type: 'client_credentials',
       client_id: a.clientId,
@@ -112,9 +119,12 @@ function oauth2Provider(
         ...(signal ? { signal } : {}),
       });
     } catch (cause) {
+      const timedOut = signal?.aborted === true;
       throw new LakekitError({
-        message: `OAuth2 token request to ${path} failed: ${(cause as Error)?.message ?? cause}`,
-        kind: 'network',
+        message: timedOut
+          ? `OAuth2 token request to ${path} timed out after ${timeoutMs} ms`
+          : `OAuth2 token request to ${path} failed: ${(cause as Error)?.message ?? cause}`,
+        kind: timedOut ? 'timeout' : 'network',
         service: 'oauth2',
         method: 'POST',
         path,
@@ -150,17 +160,23 @@ function oauth2Provider(
     const token = body.access_token;
     secrets.push(token);
     const expiresIn = typeof body.expires_in === 'number' ? body.expires_in : Number(body.expires_in ?? 3600);
-    return { token, expiresAt: now() + (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000 };
+    const lifetimeMs = (Number.isFinite(expiresIn) ? expiresIn : 3600) * 1000;
+    // A token living less than twice the skew would be refreshed on every call: refresh at half-life.
+    return {
+      token,
+      expiresAt: now() + lifetimeMs,
+      refreshAt: now() + Math.max(lifetimeMs - skew, lifetimeMs / 2),
+    };
   };
 
   const current = async (signal?: AbortSignal, force = false): Promise<TokenState> => {
-    if (!force && state && now() < state.expiresAt - skew) return state;
+    if (!force && state && now() < state.refreshAt) return state;
     if (!inflight) {
-      inflight = fetchToken(signal).finally(() => {
+      inflight = fetchToken().finally(() => {
         inflight = undefined;
       });
     }
-    state = await inflight;
+    state = await (signal ? raceSignal(inflight, signal) : inflight);
     return state;
   };
 
@@ -175,4 +191,31 @@ function oauth2Provider(
     },
     secrets,
   };
+}
+
+/** Waits for `p` unless `signal` fires first (then rejects with a typed `aborted` error). */
+function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortedError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function abortedError(): LakekitError {
+  return new LakekitError({
+    message: 'OAuth2 token wait aborted by the caller',
+    kind: 'aborted',
+    service: 'oauth2',
+  });
 }

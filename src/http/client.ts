@@ -104,17 +104,38 @@ export function createHttpCore<Paths extends {}>(
       service: profile.name,
     });
   }
+  // `http://user:pass@host` is a common way to hand over credentials, but fetch refuses such URLs
+  // and they would end up in messages: move them into basic auth (or refuse when auth is set too).
+  const parsedBase = new URL(options.baseUrl);
+  let authOption = options.auth;
+  if (parsedBase.username || parsedBase.password) {
+    if (authOption && authOption.type !== 'none') {
+      throw profile.createError({
+        message: `${profile.name}: baseUrl ${redactUrl(options.baseUrl)} carries credentials and auth is set too; keep one`,
+        kind: 'validation',
+        service: profile.name,
+      });
+    }
+    authOption = {
+      type: 'basic',
+      username: decodeURIComponent(parsedBase.username),
+      password: decodeURIComponent(parsedBase.password),
+    };
+    parsedBase.username = '';
+    parsedBase.password = '';
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const auth = createAuthProvider(options.auth, fetchImpl);
+  const timeoutDefault = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const auth = createAuthProvider(authOption, fetchImpl, Date.now, timeoutDefault);
   const retry = resolveRetry(options.retry);
   const secrets = (): string[] => [...auth.secrets, ...(options.secrets ?? [])];
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const baseUrl = parsedBase.toString().replace(/\/+$/, '');
 
   const send = async (input: Request, call: CallOptions): Promise<Response> => {
     const method = input.method.toUpperCase();
     const path = redactUrl(input.url, true);
     const idempotent = IDEMPOTENT_METHODS.has(method) || call.retrySafe === true;
-    const timeoutMs = call.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = call.timeoutMs ?? timeoutDefault;
     const userSignal = input.signal;
     const started = Date.now();
     const bodyBytes = input.body ? await input.arrayBuffer() : undefined;
@@ -261,15 +282,30 @@ export function createHttpCore<Paths extends {}>(
       if (typeof prop !== 'string' || !HTTP_METHODS.has(prop) || typeof value !== 'function') return value;
       return (path: string, ...rest: unknown[]) =>
         (value as (...a: unknown[]) => Promise<unknown>).call(target, path, ...rest).catch((e: unknown) => {
-          if (!(e instanceof SyntaxError)) throw e;
-          throw profile.createError({
-            message: `${profile.name}: ${prop} ${path} answered with a body that is not valid JSON (${e.message})`,
-            kind: 'protocol',
-            service: profile.name,
-            method: prop,
-            path,
-            cause: e,
-          });
+          if (e instanceof SyntaxError) {
+            throw profile.createError({
+              message: `${profile.name}: ${prop} ${path} answered with a body that is not valid JSON (${e.message})`,
+              kind: 'protocol',
+              service: profile.name,
+              method: prop,
+              path,
+              cause: e,
+            });
+          }
+          // The timeout and the caller's signal also cover reading the body, after `send` returned.
+          const name = (e as { name?: string })?.name;
+          if (name === 'TimeoutError' || name === 'AbortError') {
+            throw profile.createError({
+              message: `${profile.name}: ${prop} ${path} ${name === 'TimeoutError' ? 'timed out' : 'was aborted'} while reading the answer`,
+              kind: name === 'TimeoutError' ? 'timeout' : 'aborted',
+              service: profile.name,
+              method: prop,
+              path,
+              retriable: name === 'TimeoutError',
+              cause: e,
+            });
+          }
+          throw e;
         });
     },
   });

@@ -252,3 +252,82 @@ describe('HTTP core protocol errors', () => {
     mock.violations.splice(0);
   });
 });
+
+describe('HTTP core hardening', () => {
+  it('moves credentials in the base URL into basic auth and never prints them', async () => {
+    mock.use(
+      http.get('http://pets.test/api/pets', () =>
+        HttpResponse.json({ error_code: 40001, message: 'no' }, { status: 400 }),
+      ),
+    );
+    const c = createHttpCore<paths>(
+      { baseUrl: 'http://ops:Sup3rSecretPw@pets.test/api', retry: false },
+      profile,
+    );
+    expect(c.baseUrl).toBe('http://pets.test/api');
+    const e = (await c.api.GET('/pets').catch((x: unknown) => x)) as LakekitError;
+    expect(mock.requests[0]?.headers.get('authorization')).toBe(
+      `Basic ${Buffer.from('ops:Sup3rSecretPw').toString('base64')}`,
+    );
+    expect(JSON.stringify(e.toJSON()) + e.message).not.toContain('Sup3rSecretPw');
+    expect(() =>
+      createHttpCore<paths>(
+        { baseUrl: 'http://a:b@pets.test', auth: { type: 'bearer', token: 't0ken' } },
+        profile,
+      ),
+    ).toThrow(/carries credentials and auth is set too/);
+  });
+
+  it('reports a body that stalls past the timeout as a typed timeout', async () => {
+    // A real server (not msw) so that the stalled body is a real socket.
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[{"id":1,');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const c = createHttpCore<paths>(
+        { baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 150, retry: false },
+        profile,
+      );
+      const e = (await c.api.GET('/pets').catch((x: unknown) => x)) as LakekitError;
+      expect(e).toBeInstanceOf(PetError);
+      expect(e.kind).toBe('timeout');
+      expect(e.message).toMatch(/timed out while reading the answer/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('times out a hung token endpoint and lets each caller stop waiting on its own signal', async () => {
+    mock.use(
+      http.post('http://auth.test/slow', async () => {
+        await new Promise((r) => setTimeout(r, 400));
+        return HttpResponse.json({ access_token: 'late', expires_in: 3600 });
+      }),
+      http.get(`${BASE}/pets`, () => HttpResponse.json([])),
+    );
+    const oauth = {
+      type: 'oauth2-client-credentials',
+      tokenUrl: 'http://auth.test/slow',
+      clientId: 'c',
+      clientSecret: 'csecret',
+    } as const;
+    const timed = (await core({ timeoutMs: 100, auth: oauth, retry: false })
+      .api.GET('/pets')
+      .catch((x: unknown) => x)) as LakekitError;
+    expect(timed.kind).toBe('timeout');
+    expect(timed.message).toMatch(/token request .* timed out after 100 ms/);
+
+    const shared = core({ timeoutMs: 5000, auth: oauth });
+    const ac = new AbortController();
+    const a = shared.api.GET('/pets', { signal: ac.signal }).catch((x: unknown) => x);
+    const b = shared.api.GET('/pets');
+    setTimeout(() => ac.abort(), 50);
+    expect(((await a) as LakekitError).kind).toBe('aborted');
+    expect((await b).data).toEqual([]);
+  });
+});
