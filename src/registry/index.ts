@@ -12,6 +12,7 @@ export {
   type SchemaRegistryClientOptions,
 } from './client.js';
 export { RegistryErrorCode, SchemaRegistryError } from './errors.js';
+export * from './serdes/index.js';
 export type {
   CompatibilityLevel,
   CompatibilityResult,
