@@ -69,8 +69,10 @@ export function deltaChangelogTarget(o: DeltaChangelogOptions): SinkTarget {
     async apply(batch: ChangeBatch, signal) {
       if (batch.upserts.length === 0 && batch.deletes.length === 0) return;
       const rows: Record<string, unknown>[] = [];
-      batch.upserts.forEach((r, i) => rows.push(withMeta(r, 'upsert', batch.upsertPositions[i])));
-      batch.deletes.forEach((r, i) => rows.push(withMeta(r, 'delete', batch.deletePositions[i])));
+      for (const [i, r] of batch.upserts.entries())
+        rows.push(withMeta(r, 'upsert', batch.upsertPositions[i]));
+      for (const [i, r] of batch.deletes.entries())
+        rows.push(withMeta(r, 'delete', batch.deletePositions[i]));
       await appendToDelta(o.store, rowsToTable(schema, rows), {
         commitInfo: { 'lakekit.sink': { id: o.sinkId, positions: batch.positions } },
         ...(signal ? { signal } : {}),
