@@ -34,5 +34,43 @@ export {
   isIcebergError,
   parseIcebergErrorBody,
 } from './errors.js';
-// The table layer's public API (the lead enables this once src/iceberg/table/ is in):
-// export * from './table/index.js';
+// The table layer. Its model types share names with the catalog's wire types above (`Schema`,
+// `TableMetadata`, …), so the whole layer is also available as the `table` namespace
+// (`table.Schema`), and its entry points, builders and expressions are exported directly.
+export * as table from './table/index.js';
+export {
+  alwaysFalse,
+  alwaysTrue,
+  and,
+  type CreateTableOptions,
+  createIcebergTable,
+  eq,
+  exprToString,
+  gt,
+  gtEq,
+  IcebergTable,
+  in_,
+  isIn,
+  isNaN,
+  isNull,
+  type LoadOptions,
+  loadIcebergTable,
+  lt,
+  ltEq,
+  makeSchema,
+  not,
+  notEq,
+  notIn,
+  notNaN,
+  notNull,
+  notStartsWith,
+  optional,
+  or,
+  required,
+  restCatalogOps,
+  schemaToArrow,
+  startsWith,
+  T,
+  type UpsertResult,
+  type WriteOptions,
+} from './table/index.js';
