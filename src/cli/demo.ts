@@ -2,8 +2,8 @@
  * `lakekit demo`: the main job for a newcomer, end to end on the local stack. For each source
  * database (Postgres and MariaDB) it creates a `customers` table with rows, registers a Debezium
  * connector (snapshot, then streaming), inserts, updates and deletes rows, runs lakekit's CDC sink
- * into each lakehouse target, and checks that the target holds exactly the source's rows (count and
- * content checksum). Every name carries a run id so repeated or parallel demos never collide; the
+ * into an Iceberg table (upsert/delete by key) and a Delta change log, and checks that each target
+ * holds exactly the source's rows (count and content checksum). Every name carries a run id so repeated or parallel demos never collide; the
  * connectors and replication slots it made are removed at the end, the tables are kept to inspect.
  */
 import { Field, Int64, Utf8 } from 'apache-arrow';
@@ -11,9 +11,11 @@ import { logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createConnectClient, mariadbConnector, postgresConnector } from '../connect/index.js';
+import { createIcebergCatalog, optional, required } from '../iceberg/index.js';
 import { countRecords, createKafka } from '../kafka/admin.js';
 import { runCdcSink, type SinkTarget } from '../sink/cdc-sink.js';
 import { deltaChangelogTarget } from '../sink/delta-target.js';
+import { icebergTarget } from '../sink/iceberg-target.js';
 import { createS3Store } from '../storage/index.js';
 import type { Endpoints } from './config.js';
 import { UsageError } from './output.js';
@@ -42,6 +44,11 @@ const COLUMNS = [
   new Field('id', new Int64(), false),
   new Field('name', new Utf8(), true),
   new Field('amount', new Utf8(), true),
+];
+const ICEBERG_FIELDS = [
+  required(1, 'id', 'long'),
+  optional(2, 'name', 'string'),
+  optional(3, 'amount', 'string'),
 ];
 const CHECKSUM = ['id', 'name', 'amount'];
 
@@ -245,6 +252,28 @@ export async function runDemo(o: DemoOptions): Promise<FlowResult[]> {
         region: s3.region,
         forcePathStyle: true,
         credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      });
+      const icebergName = `${source}_customers_${run}`;
+      targets.push({
+        flow: `${source} → iceberg`,
+        location: `iceberg://lakekit_demo.${icebergName}`,
+        target: icebergTarget({
+          catalog: createIcebergCatalog({
+            baseUrl: need(e.iceberg, 'the Iceberg catalog').url,
+            warehouse: need(e.iceberg, 'the Iceberg catalog').warehouse,
+          }),
+          namespace: ['lakekit_demo'],
+          name: icebergName,
+          sinkId: `demo-${run}`,
+          fields: ICEBERG_FIELDS,
+          keyColumns: ['id'],
+          s3: {
+            endpoint: s3.endpoint,
+            region: s3.region,
+            forcePathStyle: true,
+            credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+          },
+        }),
       });
       targets.push({
         flow: `${source} → delta`,

@@ -6,6 +6,7 @@
  * per key) before counting, which needs the key columns.
  */
 import { openDeltaTable } from '../delta/table.js';
+import { createIcebergCatalog, loadIcebergTable } from '../iceberg/index.js';
 import { CHANGE_TYPE, materializeChangelog } from '../sink/delta-target.js';
 import { openStore } from '../storage/index.js';
 import { RowChecksum } from './checksum.js';
@@ -71,6 +72,26 @@ async function summarizeDelta(location: string, o: TargetOptions): Promise<Table
   };
 }
 
-async function summarizeIceberg(_identifier: string, _o: TargetOptions): Promise<TableSummary> {
-  throw new UsageError('iceberg:// targets need the Iceberg table reader (lakekit/iceberg table layer)');
+async function summarizeIceberg(identifier: string, o: TargetOptions): Promise<TableSummary> {
+  const ice = o.endpoints.iceberg;
+  if (!ice)
+    throw new UsageError('iceberg:// needs the catalog URL (LAKEKIT_ICEBERG_URL or the stack env file)');
+  const dot = identifier.lastIndexOf('.');
+  if (dot <= 0) throw new UsageError(`iceberg://${identifier}: expected namespace.table`);
+  const ident = { namespace: identifier.slice(0, dot).split('.'), name: identifier.slice(dot + 1) };
+  const catalog = createIcebergCatalog({ baseUrl: ice.url, warehouse: ice.warehouse });
+  const s3 = s3Options(o.endpoints);
+  const table = await loadIcebergTable(catalog, ident, s3 ? { s3 } : {});
+  const data = await table.toArrow({
+    ...(o.columns?.length ? { columns: o.columns } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const sum = new RowChecksum(o.columns ?? []);
+  if (o.columns?.length) for (const row of data) sum.add(row.toJSON() as Record<string, unknown>);
+  else sum.count = data.numRows;
+  return {
+    location: `iceberg://${identifier}`,
+    count: sum.count,
+    ...(o.columns?.length ? { checksum: sum.hex, columns: o.columns } : {}),
+  };
 }

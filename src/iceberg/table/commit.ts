@@ -59,6 +59,8 @@ export interface StagedChange {
   /** New delete files (v2 merge-on-read position deletes). */
   addedDeletes?: DataFile[];
   branch?: string;
+  /** Extra summary properties (they never replace the computed ones). */
+  properties?: Record<string, string>;
 }
 
 /** A random positive snapshot id below 2^53, so it survives any JSON number parser. */
@@ -245,7 +247,10 @@ export async function stageSnapshot(
   const listed = manifests.filter((m) => m.addedFilesCount + m.existingFilesCount > 0 || m.content !== 0);
 
   const ps = parent?.summary;
-  const summary: Record<string, string> & { operation: string } = { operation: change.operation };
+  const summary: Record<string, string> & { operation: string } = {
+    ...change.properties,
+    operation: change.operation,
+  };
   if (change.added.length > 0) {
     summary['added-data-files'] = String(change.added.length);
     summary['added-records'] = String(addedRecords);

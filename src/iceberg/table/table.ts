@@ -60,6 +60,11 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /** Branch to commit to (default `main`). */
   branch?: string;
+  /**
+   * Extra snapshot summary properties, committed atomically with the data (e.g. the Kafka
+   * positions of a CDC sink, so that a restart resumes exactly where the table is).
+   */
+  snapshotProperties?: Record<string, string>;
 }
 
 export interface UpsertResult {
@@ -173,7 +178,13 @@ export class IcebergTable {
     }
     const r = await this.#commit(
       async () => ({
-        change: { operation: 'append', added: files, removed: new Set(), branch: opts.branch ?? 'main' },
+        change: {
+          operation: 'append',
+          added: files,
+          removed: new Set(),
+          branch: opts.branch ?? 'main',
+          ...(opts.snapshotProperties ? { properties: opts.snapshotProperties } : {}),
+        },
       }),
       opts,
       keep,
@@ -243,7 +254,15 @@ export class IcebergTable {
         );
       changed = removed.size > 0 || added.length > 0;
       const op = operation === 'delete' && added.length > 0 ? 'overwrite' : operation;
-      return { change: { operation: op, added, removed, branch: opts.branch ?? 'main' } };
+      return {
+        change: {
+          operation: op,
+          added,
+          removed,
+          branch: opts.branch ?? 'main',
+          ...(opts.snapshotProperties ? { properties: opts.snapshotProperties } : {}),
+        },
+      };
     }, opts);
     void changed;
     return { snapshot: r.snapshot, deletedRows };
@@ -297,7 +316,14 @@ export class IcebergTable {
         });
       }
       return {
-        change: { operation: 'delete', added: [], removed, addedDeletes, branch: opts.branch ?? 'main' },
+        change: {
+          operation: 'delete',
+          added: [],
+          removed,
+          addedDeletes,
+          branch: opts.branch ?? 'main',
+          ...(opts.snapshotProperties ? { properties: opts.snapshotProperties } : {}),
+        },
       };
     }, opts);
     return { snapshot: r.snapshot, deletedRows };
