@@ -1,6 +1,7 @@
 /**
  * lakekit/kafka — kafkajs helpers (client factory, topics, offsets, group lag), `consumeUntil` /
- * `collect` that always disconnect, and Debezium envelope types with `decodeDebeziumEvent`.
+ * `collect` that always disconnect, and Debezium envelope types with `decodeDebeziumEvent` (JSON)
+ * and `decodeAvroDebeziumEvent` (Avro, through a registry deserializer).
  */
 export {
   type CreateKafkaOptions,
@@ -17,6 +18,12 @@ export {
   waitForTopic,
   withAdmin,
 } from './admin.js';
+export {
+  type AvroDebeziumOptions,
+  decodeAvroDebeziumEvent,
+  decodeAvroDebeziumEvents,
+  type RecordDeserializer,
+} from './avro.js';
 export { type ConsumedRecord, type ConsumeOptions, collect, consumeUntil } from './consume.js';
 export {
   type DebeziumChangeEvent,

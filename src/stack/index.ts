@@ -27,6 +27,16 @@ export {
 } from './endpoints.js';
 export { StackError, UnknownServiceError } from './errors.js';
 export { createIsolation, type Isolation, isolationId } from './isolate.js';
+export {
+  type KilledService,
+  type KillServiceOptions,
+  killService,
+  restartService,
+  runningProcess,
+  type StartedService,
+  type StartServiceOptions,
+  startService,
+} from './restart.js';
 export { alertmanagerConfig, CREDENTIALS, VERSIONS } from './services.js';
 export {
   defaultStateDir,

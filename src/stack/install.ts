@@ -35,6 +35,7 @@ export const VERSIONS = {
   debeziumPostgres: '3.6.1.Final',
   debeziumMysql: '3.6.1.Final',
   debeziumMariadb: '3.5.0.Final',
+  apicurioConverter: '2.6.13.Final',
   mavenDependencyPlugin: '3.8.1',
 } as const;
 
@@ -302,6 +303,53 @@ export async function installDebezium(ctx: InstallContext): Promise<string> {
         ],
         { logFile: ctx.logFile, ...(ctx.signal ? { signal: ctx.signal } : {}) },
       );
+  });
+}
+
+/**
+ * Apicurio's Connect converters as one plugin folder (`<entry>/apicurio-converter/`) for the
+ * worker's `plugin.path`. The jars carry no ServiceLoader manifests, which a worker with
+ * `plugin.discovery=service_load` needs to see a converter at all: Kafka's own
+ * `ConnectPluginPath sync-manifests` (in kafka-tools, on the worker's classpath) adds them as a shim
+ * jar inside the folder, once, at install time.
+ */
+export async function installApicurioConverter(
+  ctx: InstallContext,
+  java: string,
+  kafkaClasspath: readonly string[],
+): Promise<string> {
+  const pom = join(STACK_FILES, 'apicurio-converter', 'pom.xml');
+  const key = `apicurio-converter-${VERSIONS.apicurioConverter.replace('.Final', '')}-${shortHash(readFileSync(pom, 'utf8'))}`;
+  return ensureCached('connect', ctx, key, async (work) => {
+    const mvn = requireTool('connect', 'mvn', 'install Maven (apt-get install maven)', ctx.logFile);
+    const folder = join(work, 'apicurio-converter');
+    const signal = ctx.signal ? { signal: ctx.signal } : {};
+    await runCommand(
+      'connect',
+      mvn,
+      [
+        ...mvnArgs(ctx),
+        '-f',
+        pom,
+        `${DEP_PLUGIN}:copy-dependencies`,
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${folder}`,
+      ],
+      { logFile: ctx.logFile, ...signal },
+    );
+    await runCommand(
+      'connect',
+      java,
+      [
+        '-cp',
+        kafkaClasspath.join(':'),
+        'org.apache.kafka.tools.ConnectPluginPath',
+        'sync-manifests',
+        '--plugin-location',
+        folder,
+      ],
+      { logFile: ctx.logFile, ...signal },
+    );
   });
 }
 

@@ -26,6 +26,7 @@ import {
   type InstallContext,
   installAlertmanager,
   installApicurio,
+  installApicurioConverter,
   installDebezium,
   installIcebergRest,
   installKafka,
@@ -555,7 +556,9 @@ const connect: ServiceDef = {
       installKafka(ctx.install, 'connect'),
       installDebezium(ctx.install),
     ]);
-    return { java: jvm.java, major: String(jvm.major), cp, plugins };
+    // Avro CDC through the stack's registry needs a converter the worker can load (Apicurio's).
+    const converters = await installApicurioConverter(ctx.install, jvm.java, cp);
+    return { java: jvm.java, major: String(jvm.major), cp, plugins, converters };
   },
   async prepare(ctx, a) {
     const p = ctx.ports;
@@ -579,7 +582,7 @@ const connect: ServiceDef = {
       listeners: `http://127.0.0.1:${p.connect}`,
       'rest.advertised.host.name': '127.0.0.1',
       'rest.advertised.port': p.connect,
-      'plugin.path': a.plugins as string,
+      'plugin.path': [a.plugins as string, a.converters as string].join(','),
       // The default scans every jar by reflection: plugins listed after ~34 s instead of ~9 s.
       'plugin.discovery': 'service_load',
       'connector.client.config.override.policy': 'All',

@@ -264,14 +264,33 @@ function parseSchemaText(text: string, what: string): avro.Schema {
   }
 }
 
+/**
+ * Writers such as Kafka Connect's AvroConverter spell longs as objects (`{"type":"long",
+ * "connect.name":…}`); avsc builds its own (2^53-limited) long for those instead of looking up
+ * `long` in the registry. Plain object longs become the name `long` so they get the exact type.
+ */
+function exactLongs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(exactLongs);
+  if (!node || typeof node !== 'object') return node;
+  const o = node as Record<string, unknown>;
+  // A record field (`{name, type: 'long'}`) has a name; a long type object never does.
+  if (o.type === 'long' && o.logicalType === undefined && !('name' in o)) return 'long';
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = k === 'default' || k === 'symbols' ? v : exactLongs(v);
+  return out;
+}
+
 function forSchema(schema: avro.Schema, registry: Record<string, AvscType>, what: string): AvscType {
   try {
-    return avro.Type.forSchema(schema, {
-      registry,
-      logicalTypes: LOGICAL_TYPES,
-      // Unions stay unwrapped (`null | string`) unless two branches could take the same value.
-      wrapUnions: 'auto',
-    } as Partial<avro.ForSchemaOptions>);
+    return avro.Type.forSchema(
+      exactLongs(schema) as avro.Schema,
+      {
+        registry,
+        logicalTypes: LOGICAL_TYPES,
+        // Unions stay unwrapped (`null | string`) unless two branches could take the same value.
+        wrapUnions: 'auto',
+      } as Partial<avro.ForSchemaOptions>,
+    );
   } catch (e) {
     throw new SerdeError({
       reason: 'invalid-schema',
