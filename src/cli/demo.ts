@@ -28,6 +28,8 @@ export interface DemoOptions {
   rows: number;
   sources: ('postgres' | 'mariadb')[];
   progress: (line: string) => void;
+  /** Stop each sink after this many committed batches and start it again (proves resumption). */
+  restartSinkAfterBatches?: number;
   signal?: AbortSignal;
 }
 
@@ -37,6 +39,8 @@ export interface FlowResult {
   target: TableSummary;
   ok: boolean;
   events: number;
+  /** Times the sink was stopped and started again before it caught up. */
+  restarts: number;
   seconds: number;
 }
 
@@ -282,16 +286,42 @@ export async function runDemo(o: DemoOptions): Promise<FlowResult[]> {
       });
       for (const t of targets) {
         o.progress(`${t.flow}: running the CDC sink into ${t.location}`);
-        const summary = await runCdcSink({
+        const sinkOptions = {
           kafka,
           topic: setup.topic,
           keyColumns: ['id'],
           target: t.target,
-          stopWhenCaughtUp: true,
           batchSize: 2000,
           flushIntervalMs: 500,
+        };
+        let events = 0;
+        let restarts = 0;
+        if (o.restartSinkAfterBatches) {
+          // Stop the sink mid-stream, as a crash or a deploy would, then start a new one: it must
+          // resume from the positions stored in the target and lose or repeat nothing.
+          const stop = new AbortController();
+          let batches = 0;
+          await runCdcSink({
+            ...sinkOptions,
+            signal: stop.signal,
+            onBatch: (b) => {
+              events += b.events;
+              if (++batches >= (o.restartSinkAfterBatches ?? 1)) stop.abort();
+            },
+          }).catch((e: unknown) => {
+            if (!stop.signal.aborted) throw e;
+          });
+          restarts++;
+          o.progress(
+            `${t.flow}: sink stopped after ${batches} batches (${events} events); starting a new one`,
+          );
+        }
+        const summary = await runCdcSink({
+          ...sinkOptions,
+          stopWhenCaughtUp: true,
           ...(o.signal ? { signal: o.signal } : {}),
         });
+        events += summary.events;
         const [src, dst] = await Promise.all([
           summarizeSqlTable(setup.url, CHECKSUM),
           summarizeTarget(t.location, { endpoints: e, columns: CHECKSUM, keyColumns: ['id'] }),
@@ -301,7 +331,8 @@ export async function runDemo(o: DemoOptions): Promise<FlowResult[]> {
           source: src,
           target: dst,
           ok: src.count === dst.count && src.checksum === dst.checksum,
-          events: summary.events,
+          events,
+          restarts,
           seconds: Math.round((performance.now() - t0) / 100) / 10,
         });
       }

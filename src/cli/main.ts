@@ -137,7 +137,8 @@ export function buildProgram(): Command {
     )
     .option('--rows <n>', 'rows in the initial snapshot', '1000')
     .option('--sources <list>', 'postgres,mariadb', 'postgres,mariadb')
-    .action(async (o: { rows: string; sources: string }) => {
+    .option('--restart-sink-after <batches>', 'stop each sink after this many batches and start it again')
+    .action(async (o: { rows: string; sources: string; restartSinkAfter?: string }) => {
       const g = flags();
       const out = createReporter(g);
       const rows = Number(o.rows);
@@ -153,6 +154,7 @@ export function buildProgram(): Command {
         endpoints,
         rows,
         sources: sources as ('postgres' | 'mariadb')[],
+        ...(o.restartSinkAfter ? { restartSinkAfterBatches: Number(o.restartSinkAfter) } : {}),
         progress: (line) => out.progress(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${line}`),
       });
       const table_ = results.map((r) => ({
@@ -162,6 +164,7 @@ export function buildProgram(): Command {
         'source checksum': r.source.checksum,
         'target checksum': r.target.checksum,
         events: r.events,
+        restarts: r.restarts,
         seconds: r.seconds,
         check: r.ok ? 'OK' : 'MISMATCH',
       }));
