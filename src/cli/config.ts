@@ -68,3 +68,22 @@ export function endpointsFrom(v: Record<string, string>): Endpoints {
   if (v.LAKEKIT_PYTHON) e.python = v.LAKEKIT_PYTHON;
   return e;
 }
+
+/** S3 connection settings for lakekit's object stores and table layers, from the stack's S3 endpoint. */
+export function s3Settings(e: Endpoints):
+  | {
+      endpoint: string;
+      region: string;
+      forcePathStyle: true;
+      credentials: { accessKeyId: string; secretAccessKey: string };
+    }
+  | undefined {
+  return e.s3
+    ? {
+        endpoint: e.s3.endpoint,
+        region: e.s3.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: e.s3.accessKeyId, secretAccessKey: e.s3.secretAccessKey },
+      }
+    : undefined;
+}

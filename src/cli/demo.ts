@@ -17,7 +17,7 @@ import { runCdcSink, type SinkTarget } from '../sink/cdc-sink.js';
 import { deltaChangelogTarget } from '../sink/delta-target.js';
 import { icebergTarget } from '../sink/iceberg-target.js';
 import { createS3Store } from '../storage/index.js';
-import type { Endpoints } from './config.js';
+import { type Endpoints, s3Settings } from './config.js';
 import { UsageError } from './output.js';
 import { summarizeSqlTable, type TableSummary } from './sources.js';
 import { summarizeTarget } from './targets.js';
@@ -224,6 +224,7 @@ async function waitForRecords(
 export async function runDemo(o: DemoOptions): Promise<FlowResult[]> {
   const e = o.endpoints;
   const s3 = need(e.s3, 'S3');
+  const s3conn = need(s3Settings(e), 'S3');
   // kafkajs logs metadata misses at ERROR while Debezium is still creating the topics; the waits
   // below report real failures themselves.
   const kafka = createKafka({
@@ -249,14 +250,7 @@ export async function runDemo(o: DemoOptions): Promise<FlowResult[]> {
 
       const targets: { flow: string; location: string; target: SinkTarget }[] = [];
       const prefix = `demo/${source}_customers_${run}`;
-      const store = createS3Store({
-        bucket: s3.bucket,
-        prefix,
-        endpoint: s3.endpoint,
-        region: s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      });
+      const store = createS3Store({ bucket: s3.bucket, prefix, ...s3conn });
       const icebergName = `${source}_customers_${run}`;
       targets.push({
         flow: `${source} → iceberg`,
@@ -271,12 +265,7 @@ export async function runDemo(o: DemoOptions): Promise<FlowResult[]> {
           sinkId: `demo-${run}`,
           fields: ICEBERG_FIELDS,
           keyColumns: ['id'],
-          s3: {
-            endpoint: s3.endpoint,
-            region: s3.region,
-            forcePathStyle: true,
-            credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-          },
+          s3: s3conn,
         }),
       });
       targets.push({

@@ -7,7 +7,7 @@
 import { openDeltaTable } from '../delta/table.js';
 import { sleep } from '../http/retry.js';
 import { createIcebergCatalog } from '../iceberg/index.js';
-import type { Endpoints } from './config.js';
+import { type Endpoints, s3Settings } from './config.js';
 import { UsageError } from './output.js';
 
 export interface TailEntry {
@@ -36,19 +36,8 @@ export async function tail(location: string, o: TailOptions): Promise<number> {
   return tailDelta(location.replace(/^delta:\/\//, ''), o);
 }
 
-function s3Options(e: Endpoints) {
-  return e.s3
-    ? {
-        endpoint: e.s3.endpoint,
-        region: e.s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: e.s3.accessKeyId, secretAccessKey: e.s3.secretAccessKey },
-      }
-    : undefined;
-}
-
 async function tailDelta(location: string, o: TailOptions): Promise<number> {
-  const s3 = s3Options(o.endpoints);
+  const s3 = s3Settings(o.endpoints);
   const table = await openDeltaTable(location, {
     ...(s3 ? { s3 } : {}),
     ...(o.signal ? { signal: o.signal } : {}),

@@ -10,7 +10,7 @@ import { createIcebergCatalog, loadIcebergTable } from '../iceberg/index.js';
 import { CHANGE_TYPE, materializeChangelog } from '../sink/delta-target.js';
 import { openStore } from '../storage/index.js';
 import { RowChecksum } from './checksum.js';
-import type { Endpoints } from './config.js';
+import { type Endpoints, s3Settings } from './config.js';
 import { UsageError } from './output.js';
 import type { TableSummary } from './sources.js';
 
@@ -31,19 +31,8 @@ export async function summarizeTarget(location: string, o: TargetOptions): Promi
   );
 }
 
-function s3Options(e: Endpoints) {
-  return e.s3
-    ? {
-        endpoint: e.s3.endpoint,
-        region: e.s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: e.s3.accessKeyId, secretAccessKey: e.s3.secretAccessKey },
-      }
-    : undefined;
-}
-
 async function summarizeDelta(location: string, o: TargetOptions): Promise<TableSummary> {
-  const s3 = s3Options(o.endpoints);
+  const s3 = s3Settings(o.endpoints);
   const store = openStore(location, s3);
   const table = await openDeltaTable(store, o.signal ? { signal: o.signal } : {});
   const snapshot = await table.snapshot(o.signal ? { signal: o.signal } : {});
@@ -80,7 +69,7 @@ async function summarizeIceberg(identifier: string, o: TargetOptions): Promise<T
   if (dot <= 0) throw new UsageError(`iceberg://${identifier}: expected namespace.table`);
   const ident = { namespace: identifier.slice(0, dot).split('.'), name: identifier.slice(dot + 1) };
   const catalog = createIcebergCatalog({ baseUrl: ice.url, warehouse: ice.warehouse });
-  const s3 = s3Options(o.endpoints);
+  const s3 = s3Settings(o.endpoints);
   const table = await loadIcebergTable(catalog, ident, s3 ? { s3 } : {});
   const data = await table.toArrow({
     ...(o.columns?.length ? { columns: o.columns } : {}),
