@@ -128,13 +128,21 @@ async function setupPostgres(e: Endpoints, run: string, rows: number): Promise<S
     },
     async cleanup() {
       await connect.deleteConnector(connector, { ignoreMissing: true }).catch(() => undefined);
-      // Deleting a connector keeps its replication slot, which would pin WAL forever.
-      await client
-        .query(
-          'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active',
-          [`lakekit_${run}`],
-        )
-        .catch(() => undefined);
+      // Deleting a connector keeps its replication slot, which would pin WAL forever; the slot stays
+      // active until the stopped task's connection closes, so wait for that before dropping it.
+      const slot = `lakekit_${run}`;
+      for (let i = 0; i < 40; i++) {
+        const r = await client
+          .query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [slot])
+          .catch(() => undefined);
+        if (!r || r.rowCount === 0) break;
+        if (r.rows[0]?.active === false) {
+          await client.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 250));
+      }
+      await client.query(`DROP PUBLICATION IF EXISTS lakekit_${run}`).catch(() => undefined);
       await client.end();
     },
   };

@@ -61,9 +61,23 @@ export async function summarizeSqlTable(location: string, columns?: string[]): P
   const ref = parseSqlTableUrl(location);
   for (const c of columns ?? [])
     if (!IDENT.test(c)) throw new UsageError(`invalid column name ${JSON.stringify(c)}`);
-  return ref.kind === 'postgres'
-    ? summarizePostgres(ref, location, columns)
-    : summarizeMysql(ref, location, columns);
+  try {
+    return await (ref.kind === 'postgres'
+      ? summarizePostgres(ref, location, columns)
+      : summarizeMysql(ref, location, columns));
+  } catch (e) {
+    // A missing table or column is a usage error (exit 2), not a failed check.
+    const code = (e as { code?: string }).code;
+    if (
+      code === '42P01' ||
+      code === '42703' ||
+      code === 'ER_NO_SUCH_TABLE' ||
+      code === 'ER_BAD_FIELD_ERROR'
+    ) {
+      throw new UsageError(`${redactUrl(location)}: ${(e as Error).message}`);
+    }
+    throw e;
+  }
 }
 
 async function summarizePostgres(

@@ -275,7 +275,10 @@ export async function verifyService(
     specVersion: spec.doc.info.version,
     url: core.baseUrl,
     operations,
-    ok: operations.every((o) => o.outcome !== 'invalid' && o.outcome !== 'error'),
+    // At least one answer must have validated: a URL that answers 404 everywhere is the wrong server.
+    ok:
+      operations.some((o) => o.outcome === 'valid') &&
+      operations.every((o) => o.outcome !== 'invalid' && o.outcome !== 'error'),
     unreachable: called.length > 0 && called.every((o) => o.outcome === 'error' && o.network === true),
   };
 }

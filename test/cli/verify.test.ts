@@ -60,3 +60,12 @@ describe('lakekit verify', () => {
     );
   });
 });
+
+describe('lakekit verify against the wrong server', () => {
+  it('fails when nothing validated (every endpoint 404)', async () => {
+    server.use(http.get(`${BASE}/wrong/*`, () => new HttpResponse(null, { status: 404 })));
+    const report = await verifyService('alertmanager', { baseUrl: `${BASE}/wrong`, retry: false });
+    expect(report.operations.every((o) => o.outcome === 'unsupported' || o.outcome === 'skipped')).toBe(true);
+    expect(report.ok).toBe(false);
+  });
+});
