@@ -21,7 +21,7 @@ import {
   table,
   UsageError,
 } from './output.js';
-import { summarizeSqlTable } from './sources.js';
+import { summarizeSqlTable, type TableSummary } from './sources.js';
 import { tail } from './tail.js';
 import { summarizeTarget } from './targets.js';
 import { VERIFY_SPECS, type VerifyService, verifyService } from './verify.js';
@@ -103,7 +103,7 @@ export function buildProgram(): Command {
       const keyColumns = splitList(o.key);
       const endpoints = endpointsFrom(loadVariables(g.stackEnv));
       out.progress(`reading ${redactUrl(o.source)} and ${o.target}`);
-      const [source, target] = await Promise.all([
+      const settled = await Promise.allSettled([
         summarizeSqlTable(o.source, columns),
         summarizeTarget(o.target, {
           endpoints,
@@ -111,6 +111,13 @@ export function buildProgram(): Command {
           ...(keyColumns ? { keyColumns } : {}),
         }),
       ]);
+      // Report a usage problem (either side) before any other failure: it is what the user must fix.
+      const failures = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      if (failures.length) throw failures.find((f) => exitCodeOf(f) === EXIT_USAGE) ?? failures[0];
+      const [source, target] = settled.map((r) => (r as PromiseFulfilledResult<TableSummary>).value) as [
+        TableSummary,
+        TableSummary,
+      ];
       const countsEqual = source.count === target.count;
       const checksumsEqual = !columns || source.checksum === target.checksum;
       const ok = countsEqual && checksumsEqual;
@@ -286,13 +293,15 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     process.stderr.write(`lakekit: ${describeError(e)}\n`);
-    return e instanceof UsageError ? EXIT_USAGE : isConnectionError(e) ? EXIT_USAGE : EXIT_CHECK_FAILED;
+    return exitCodeOf(e);
   }
 }
 
-function isConnectionError(e: unknown): boolean {
+/** Usage errors, bad input caught by a library (`validation`) and unreachable services exit 2. */
+function exitCodeOf(e: unknown): number {
+  if (e instanceof UsageError) return EXIT_USAGE;
   const k = (e as { kind?: string })?.kind;
-  return k === 'network' || k === 'timeout';
+  return k === 'network' || k === 'timeout' || k === 'validation' ? EXIT_USAGE : EXIT_CHECK_FAILED;
 }
 
 // kafkajs 2.2.4 schedules a timer with a negative delay on Node ≥ 23 (its request queue computes

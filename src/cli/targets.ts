@@ -5,6 +5,7 @@
  * is. A Delta table written by lakekit's CDC sink is a change log; it is materialized (last change
  * per key) before counting, which needs the key columns.
  */
+import { Type } from 'apache-arrow';
 import { openDeltaTable } from '../delta/table.js';
 import { createIcebergCatalog, loadIcebergTable } from '../iceberg/index.js';
 import { CHANGE_TYPE, materializeChangelog } from '../sink/delta-target.js';
@@ -13,6 +14,22 @@ import { RowChecksum } from './checksum.js';
 import { type Endpoints, s3Settings } from './config.js';
 import { UsageError } from './output.js';
 import type { TableSummary } from './sources.js';
+import { uncanonical } from './sources.js';
+
+/** Arrow types the checksum renders like the source drivers do (see `uncanonical`). */
+function refuseUncanonicalArrow(
+  schema: { fields: { name: string; type: { typeId: number } }[] },
+  columns: string[],
+): void {
+  const ok = new Set([Type.Int, Type.Utf8, Type.LargeUtf8, Type.Bool, Type.Dictionary, Type.Null]);
+  const bad = schema.fields.filter(
+    (f) =>
+      columns.includes(f.name) &&
+      !ok.has(f.type.typeId) &&
+      !(f.type.typeId === Type.Float && String(f.type) === 'Float64'),
+  );
+  if (bad.length) throw uncanonical(bad.map((f) => `${f.name} (${String(f.type)})`));
+}
 
 export interface TargetOptions {
   endpoints: Endpoints;
@@ -37,6 +54,14 @@ async function summarizeDelta(location: string, o: TargetOptions): Promise<Table
   const table = await openDeltaTable(store, o.signal ? { signal: o.signal } : {});
   const snapshot = await table.snapshot(o.signal ? { signal: o.signal } : {});
   const isChangelog = snapshot.schema.fields.some((f) => f.name === CHANGE_TYPE);
+  const deltaOk = /^(byte|short|integer|long|string|boolean|double)$/;
+  const badDelta = snapshot.schema.fields.filter(
+    (f) => o.columns?.includes(f.name) && !(typeof f.type === 'string' && deltaOk.test(f.type)),
+  );
+  if (badDelta.length)
+    throw uncanonical(
+      badDelta.map((f) => `${f.name} (${typeof f.type === 'string' ? f.type : f.type.type})`),
+    );
   const sum = new RowChecksum(o.columns ?? []);
   if (isChangelog) {
     if (!o.keyColumns?.length)
@@ -75,6 +100,7 @@ async function summarizeIceberg(identifier: string, o: TargetOptions): Promise<T
     ...(o.columns?.length ? { columns: o.columns } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });
+  if (o.columns?.length) refuseUncanonicalArrow(data.schema, o.columns);
   const sum = new RowChecksum(o.columns ?? []);
   if (o.columns?.length) for (const row of data) sum.add(row.toJSON() as Record<string, unknown>);
   else sum.count = data.numRows;
