@@ -49,15 +49,18 @@ export class SingleFlightCache<K, V> {
 
   delete(key: K): void {
     this.values.delete(key);
+    this.flights.delete(key);
   }
 
   /** Removes every cached value whose key matches (in-flight loads are left to finish). */
   deleteWhere(match: (key: K) => boolean): void {
     for (const k of [...this.values.keys()]) if (match(k)) this.values.delete(k);
+    for (const k of [...this.flights.keys()]) if (match(k)) this.flights.delete(k);
   }
 
   clear(): void {
     this.values.clear();
+    this.flights.clear();
   }
 
   /**
@@ -75,8 +78,11 @@ export class SingleFlightCache<K, V> {
         waiters: 0,
         promise: load(controller.signal).then(
           (value) => {
-            if (this.flights.get(key) === started) this.flights.delete(key);
-            this.set(key, value);
+            // A flight forgotten meanwhile (its subject was deleted) must not write its answer back.
+            if (this.flights.get(key) === started) {
+              this.flights.delete(key);
+              this.set(key, value);
+            }
             return value;
           },
           (err: unknown) => {

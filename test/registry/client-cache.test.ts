@@ -94,3 +94,18 @@ describe('SingleFlightCache (registry client caches)', () => {
     expect(none.size).toBe(0);
   });
 });
+
+describe('SingleFlightCache invalidation during a load', () => {
+  it('does not cache the answer of a load whose key was forgotten meanwhile', async () => {
+    const cache = new SingleFlightCache<string, number>(10);
+    const d = deferred<number>();
+    const p = cache.getOrLoad('subject:a', () => d.promise);
+    cache.deleteWhere((k) => k.startsWith('subject:'));
+    d.resolve(7);
+    expect(await p).toBe(7); // the caller still gets its answer
+    expect(cache.peek('subject:a')).toBeUndefined();
+    let loads = 0;
+    expect(await cache.getOrLoad('subject:a', async () => ++loads + 10)).toBe(11);
+    expect(loads).toBe(1);
+  });
+});
