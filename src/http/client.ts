@@ -229,6 +229,12 @@ export function createHttpCore<Paths extends {}>(
         durationMs: Date.now() - t0,
       });
       if (res.ok || call.acceptStatus?.includes(res.status)) return res;
+      // A DELETE is only repeated after an answer that may hide a success (lost response, 5xx after
+      // the work was done); "not found" on the repeat then means the first attempt deleted it.
+      if (method === 'DELETE' && attempt > 1 && res.status === 404) {
+        await res.body?.cancel().catch(() => undefined);
+        return new Response(null, { status: 204 });
+      }
 
       if (res.status === 401 && !refreshed) {
         refreshed = true;

@@ -138,9 +138,17 @@ describe('HTTP core', () => {
   });
 
   it('times out a slow answer with kind timeout, and honours the caller AbortSignal', async () => {
+    // The answer comes only after 3 s (or when the client gives up), far beyond both deadlines
+    // below, so that a loaded machine cannot turn this into a race.
     mock.use(
-      http.get(`${BASE}/pets`, async () => {
-        await new Promise((r) => setTimeout(r, 500));
+      http.get(`${BASE}/pets`, async ({ request }) => {
+        await new Promise((r) => {
+          const t = setTimeout(r, 3000);
+          request.signal.addEventListener('abort', () => {
+            clearTimeout(t);
+            r(undefined);
+          });
+        });
         return HttpResponse.json([]);
       }),
     );
@@ -329,5 +337,29 @@ describe('HTTP core hardening', () => {
     setTimeout(() => ac.abort(), 50);
     expect(((await a) as LakekitError).kind).toBe('aborted');
     expect((await b).data).toEqual([]);
+  });
+});
+
+describe('HTTP core DELETE retries', () => {
+  it('treats 404 on a repeated DELETE as the success of the first attempt', async () => {
+    let calls = 0;
+    mock.use(
+      http.delete(`${BASE}/pets/:id`, () => {
+        calls++;
+        return calls === 1
+          ? HttpResponse.json({ error_code: 50301, message: 'busy' }, { status: 503 })
+          : HttpResponse.json({ error_code: 40401, message: 'gone' }, { status: 404 });
+      }),
+    );
+    const r = await core().api.DELETE('/pets/{id}', { params: { path: { id: 9 } } });
+    expect(r.response.status).toBe(204);
+    expect(calls).toBe(2);
+    // A first-attempt 404 is still an error.
+    calls = 1;
+    await expect(
+      core({ retry: false }).api.DELETE('/pets/{id}', { params: { path: { id: 9 } } }),
+    ).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });
