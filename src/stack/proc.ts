@@ -173,6 +173,19 @@ export function portInUse(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Whether `port` stays taken for `graceMs`: a server that was just killed (a crashed run being
+ * recovered) can hold its listening socket for a moment after its pid is gone.
+ */
+export async function portTakenFor(port: number, graceMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    if (!(await portInUse(port))) return false;
+    if (Date.now() >= deadline) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export function tcpOpen(port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();

@@ -42,7 +42,7 @@ import {
   launchDetached,
   logTail,
   type PidRecord,
-  portInUse,
+  portTakenFor,
   readPidFile,
   removeFile,
   stopProcess,
@@ -297,7 +297,7 @@ export async function startStack(opts: StartStackOptions = {}): Promise<Stack> {
           return;
         }
         for (const name of SERVICE_PORTS[s] ?? [])
-          if (await portInUse(layout.ports[name]))
+          if (await portTakenFor(layout.ports[name]))
             throw new StackError({
               service: s,
               kind: 'validation',
