@@ -6,6 +6,7 @@
  */
 import { LakekitError } from './errors.js';
 import { redactUrl, scrubSecrets } from './redact.js';
+import { raceSignal } from './retry.js';
 
 export type Auth =
   /** No credentials. */
@@ -176,7 +177,7 @@ function oauth2Provider(
         inflight = undefined;
       });
     }
-    state = await (signal ? raceSignal(inflight, signal) : inflight);
+    state = await (signal ? raceSignal(inflight, signal, abortedError) : inflight);
     return state;
   };
 
@@ -191,25 +192,6 @@ function oauth2Provider(
     },
     secrets,
   };
-}
-
-/** Waits for `p` unless `signal` fires first (then rejects with a typed `aborted` error). */
-function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function abortedError(): LakekitError {

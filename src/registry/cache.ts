@@ -4,6 +4,7 @@
  * HTTP request. Failed loads are not cached. Each caller keeps its own AbortSignal: aborting one
  * waiter rejects only that waiter, and the shared request is aborted only when every waiter left.
  */
+import { raceSignal } from '../http/retry.js';
 
 /** Thrown to a waiter whose own signal fired; the client turns it into its `aborted` error. */
 export class WaiterAbortedError extends Error {
@@ -106,27 +107,14 @@ export class SingleFlightCache<K, V> {
     }
     if (signal.aborted) return Promise.reject(new WaiterAbortedError('aborted by the caller'));
     flight.waiters++;
-    return new Promise<V>((resolve, reject) => {
-      const onAbort = () => {
-        flight.waiters--;
-        if (flight.waiters === 0) {
-          // Nobody wants the answer any more: cancel it, and let the next caller start afresh.
-          if (this.flights.get(key) === flight) this.flights.delete(key);
-          flight.controller.abort(signal.reason);
-        }
-        reject(new WaiterAbortedError('aborted by the caller'));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      flight.promise.then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
+    return raceSignal(flight.promise, signal, () => {
+      flight.waiters--;
+      if (flight.waiters === 0) {
+        // Nobody wants the answer any more: cancel it, and let the next caller start afresh.
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+        flight.controller.abort(signal.reason);
+      }
+      return new WaiterAbortedError('aborted by the caller');
     });
   }
 }
