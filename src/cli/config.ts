@@ -5,6 +5,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { createIcebergCatalog, type IcebergRestCatalog } from '../iceberg/index.js';
+import { parseEnvFile } from '../stack/endpoints.js';
+import { UsageError } from './output.js';
 
 export interface Endpoints {
   s3?: { endpoint: string; accessKeyId: string; secretAccessKey: string; region: string; bucket: string };
@@ -18,16 +21,8 @@ export interface Endpoints {
   python?: string;
 }
 
-/** Parses a `KEY=value` file (comments, `export`, and quotes allowed). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m?.[1]) continue;
-    out[m[1]] = (m[2] ?? '').trim().replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return out;
-}
+// One parser for the env file, the stack's own (it writes the file).
+export { parseEnvFile } from '../stack/endpoints.js';
 
 /** Merged variables: env file, then process environment (`LAKEKIT_*` only). */
 export function loadVariables(
@@ -86,4 +81,20 @@ export function s3Settings(e: Endpoints):
         credentials: { accessKeyId: e.s3.accessKeyId, secretAccessKey: e.s3.secretAccessKey },
       }
     : undefined;
+}
+
+/** The catalog and table identifier that `iceberg://namespace.table` names (namespaces may nest: `a.b.t`). */
+export function icebergTableRef(
+  identifier: string,
+  e: Endpoints,
+): { catalog: IcebergRestCatalog; ident: { namespace: string[]; name: string } } {
+  const ice = e.iceberg;
+  if (!ice)
+    throw new UsageError('iceberg:// needs the catalog URL (LAKEKIT_ICEBERG_URL or the stack env file)');
+  const dot = identifier.lastIndexOf('.');
+  if (dot <= 0) throw new UsageError(`iceberg://${identifier}: expected namespace.table`);
+  return {
+    catalog: createIcebergCatalog({ baseUrl: ice.url, warehouse: ice.warehouse }),
+    ident: { namespace: identifier.slice(0, dot).split('.'), name: identifier.slice(dot + 1) },
+  };
 }

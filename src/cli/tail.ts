@@ -6,9 +6,7 @@
  */
 import { openDeltaTable } from '../delta/table.js';
 import { sleep } from '../http/retry.js';
-import { createIcebergCatalog } from '../iceberg/index.js';
-import { type Endpoints, s3Settings } from './config.js';
-import { UsageError } from './output.js';
+import { type Endpoints, icebergTableRef, s3Settings } from './config.js';
 
 export interface TailEntry {
   table: string;
@@ -70,13 +68,7 @@ async function tailDelta(location: string, o: TailOptions): Promise<number> {
 }
 
 async function tailIceberg(identifier: string, o: TailOptions): Promise<number> {
-  const ice = o.endpoints.iceberg;
-  if (!ice)
-    throw new UsageError('iceberg:// needs the catalog URL (LAKEKIT_ICEBERG_URL or the stack env file)');
-  const dot = identifier.lastIndexOf('.');
-  if (dot <= 0) throw new UsageError(`iceberg://${identifier}: expected namespace.table`);
-  const ident = { namespace: identifier.slice(0, dot).split('.'), name: identifier.slice(dot + 1) };
-  const catalog = createIcebergCatalog({ baseUrl: ice.url, warehouse: ice.warehouse });
+  const { catalog, ident } = icebergTableRef(identifier, o.endpoints);
   const seen = new Set<string>();
   let first = true;
   let printed = 0;

@@ -7,11 +7,11 @@
  */
 import { Type } from 'apache-arrow';
 import { openDeltaTable } from '../delta/table.js';
-import { createIcebergCatalog, loadIcebergTable } from '../iceberg/index.js';
+import { loadIcebergTable } from '../iceberg/index.js';
 import { CHANGE_TYPE, materializeChangelog } from '../sink/delta-target.js';
 import { openStore } from '../storage/index.js';
 import { RowChecksum } from './checksum.js';
-import { type Endpoints, s3Settings } from './config.js';
+import { type Endpoints, icebergTableRef, s3Settings } from './config.js';
 import { UsageError } from './output.js';
 import type { TableSummary } from './sources.js';
 import { uncanonical } from './sources.js';
@@ -87,13 +87,7 @@ async function summarizeDelta(location: string, o: TargetOptions): Promise<Table
 }
 
 async function summarizeIceberg(identifier: string, o: TargetOptions): Promise<TableSummary> {
-  const ice = o.endpoints.iceberg;
-  if (!ice)
-    throw new UsageError('iceberg:// needs the catalog URL (LAKEKIT_ICEBERG_URL or the stack env file)');
-  const dot = identifier.lastIndexOf('.');
-  if (dot <= 0) throw new UsageError(`iceberg://${identifier}: expected namespace.table`);
-  const ident = { namespace: identifier.slice(0, dot).split('.'), name: identifier.slice(dot + 1) };
-  const catalog = createIcebergCatalog({ baseUrl: ice.url, warehouse: ice.warehouse });
+  const { catalog, ident } = icebergTableRef(identifier, o.endpoints);
   const s3 = s3Settings(o.endpoints);
   const table = await loadIcebergTable(catalog, ident, s3 ? { s3 } : {});
   const data = await table.toArrow({

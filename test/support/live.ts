@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
+import { parseEnvFile } from '../../src/stack/endpoints.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -33,14 +34,7 @@ export type LiveService = keyof typeof SERVICE_VARS;
 
 function readStackEnv(): Record<string, string> {
   const file = process.env.LAKEKIT_STACK_ENV ?? join(ROOT, '.stack', 'env');
-  if (!existsSync(file)) return {};
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!m?.[1]) continue;
-    out[m[1]] = (m[2] ?? '').trim().replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return out;
+  return existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
 }
 
 /** Merged live environment: `.stack/env` overlaid by process variables. */
