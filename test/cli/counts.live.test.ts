@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { appendToDelta } from '../../src/delta/write/append.js';
 import { createS3Store } from '../../src/storage/index.js';
-import { describeLive, env, ROOT, uniqueName } from '../support/live.js';
+import { describeLive, env, liveS3, ROOT, uniqueName } from '../support/live.js';
 
 const run = promisify(execFile);
 const cli = (args: string[]) =>
@@ -28,10 +28,7 @@ describeLive(['postgres', 's3'], 'lakekit counts (Postgres → Delta on S3)', ()
   const store = createS3Store({
     bucket: env('LAKEKIT_S3_BUCKET'),
     prefix,
-    endpoint: env('LAKEKIT_S3_ENDPOINT'),
-    region: env('LAKEKIT_S3_REGION'),
-    forcePathStyle: true,
-    credentials: { accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'), secretAccessKey: env('LAKEKIT_S3_SECRET_KEY') },
+    ...liveS3(),
   });
   const pgUrl = () => {
     const u = new URL(env('LAKEKIT_PG_URL'));

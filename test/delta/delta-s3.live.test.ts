@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDeltaTable } from '../../src/delta/index.js';
 import { createS3Store, type ObjectStore } from '../../src/storage/index.js';
-import { describeLive, env, uniqueName } from '../support/live.js';
+import { describeLive, env, liveS3, uniqueName } from '../support/live.js';
 import { expectedOf, FIXTURES, fixtureNames, normalizeRows, sortRows } from './fixtures.js';
 
 function filesUnder(dir: string): string[] {
@@ -25,13 +25,7 @@ describeLive(['s3'], 'Delta reader on the stack S3', () => {
     const store = createS3Store({
       bucket: env('LAKEKIT_S3_BUCKET'),
       prefix: `${prefix}/${name}`,
-      endpoint: env('LAKEKIT_S3_ENDPOINT'),
-      region: env('LAKEKIT_S3_REGION'),
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'),
-        secretAccessKey: env('LAKEKIT_S3_SECRET_KEY'),
-      },
+      ...liveS3(),
     });
     stores.push(store);
     return store;

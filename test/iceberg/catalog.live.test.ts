@@ -8,7 +8,7 @@ import {
   type TableUpdate,
 } from '../../src/iceberg/index.js';
 import { liveContract } from '../support/contract.js';
-import { describeLive, env, uniqueName } from '../support/live.js';
+import { describeLive, env, liveS3, uniqueName } from '../support/live.js';
 import { collect } from './catalog-fixtures.js';
 
 const schema: Schema = {
@@ -97,13 +97,7 @@ describeLive(['iceberg', 's3'], 'Iceberg REST catalog against RESTCatalogServer'
       middleware: [contract.middleware],
     });
     s3 = new S3Client({
-      endpoint: env('LAKEKIT_S3_ENDPOINT'),
-      region: env('LAKEKIT_S3_REGION'),
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'),
-        secretAccessKey: env('LAKEKIT_S3_SECRET_KEY'),
-      },
+      ...liveS3(),
     });
   });
 

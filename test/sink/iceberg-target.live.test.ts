@@ -2,7 +2,7 @@ import { afterAll, expect, it } from 'vitest';
 import { createIcebergCatalog, optional, required } from '../../src/iceberg/index.js';
 import { ChangeReducer } from '../../src/sink/changes.js';
 import { icebergTarget } from '../../src/sink/iceberg-target.js';
-import { describeLive, env, uniqueName } from '../support/live.js';
+import { describeLive, env, liveS3, uniqueName } from '../support/live.js';
 
 describeLive(['iceberg', 's3'], 'Iceberg CDC sink target (live catalog + S3)', () => {
   const ns = [uniqueName('sink')];
@@ -13,12 +13,7 @@ describeLive(['iceberg', 's3'], 'Iceberg CDC sink target (live catalog + S3)', (
     });
   const fields = [required(1, 'id', 'long'), optional(2, 'name', 'string'), optional(3, 'amount', 'string')];
   const at = (offset: number) => ({ topic: 'cdc.customers', partition: 0, offset: String(offset + 1) });
-  const s3 = () => ({
-    endpoint: env('LAKEKIT_S3_ENDPOINT'),
-    region: env('LAKEKIT_S3_REGION'),
-    forcePathStyle: true,
-    credentials: { accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'), secretAccessKey: env('LAKEKIT_S3_SECRET_KEY') },
-  });
+  const s3 = liveS3;
 
   afterAll(async () => {
     const c = catalog();

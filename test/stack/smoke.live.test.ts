@@ -22,20 +22,14 @@ import { createAlertmanagerClient } from '../../src/alertmanager/index.js';
 import { createConnectClient } from '../../src/connect/index.js';
 import { createIcebergCatalog } from '../../src/iceberg/index.js';
 import { createSchemaRegistryClient } from '../../src/registry/index.js';
-import { describeLive, env, uniqueName } from '../support/live.js';
+import { describeLive, env, liveS3, uniqueName } from '../support/live.js';
 
 const execFileP = promisify(execFile);
 
 describeLive(['s3'], 'stack smoke: S3 (versitygw)', () => {
   it('puts, gets, range-gets, and refuses a second If-None-Match: * put with 412', async () => {
     const s3 = new S3Client({
-      endpoint: env('LAKEKIT_S3_ENDPOINT'),
-      region: env('LAKEKIT_S3_REGION'),
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'),
-        secretAccessKey: env('LAKEKIT_S3_SECRET_KEY'),
-      },
+      ...liveS3(),
     });
     const Bucket = env('LAKEKIT_S3_BUCKET');
     const Key = `${uniqueName('smoke')}/object.txt`;

@@ -1,6 +1,6 @@
 import { afterAll, describe } from 'vitest';
 import { createS3Store, type ObjectStore } from '../../src/storage/index.js';
-import { describeLive, env, uniqueName } from '../support/live.js';
+import { describeLive, env, liveS3, uniqueName } from '../support/live.js';
 import { storeScenarios } from './store-scenarios.js';
 
 describeLive(['s3'], 'S3 object store on the stack', () => {
@@ -9,13 +9,7 @@ describeLive(['s3'], 'S3 object store on the stack', () => {
     const store = createS3Store({
       bucket: env('LAKEKIT_S3_BUCKET'),
       prefix: `lakekit-tests/${uniqueName('store')}`,
-      endpoint: env('LAKEKIT_S3_ENDPOINT'),
-      region: env('LAKEKIT_S3_REGION'),
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'),
-        secretAccessKey: env('LAKEKIT_S3_SECRET_KEY'),
-      },
+      ...liveS3(),
     });
     made.push(store);
     return store;

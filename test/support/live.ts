@@ -82,6 +82,21 @@ export function describeLive(services: readonly LiveService[], name: string, fn:
   }
 }
 
+/** The live stack's S3 settings, as lakekit's stores, table layers and the AWS SDK client take them. */
+export function liveS3(): {
+  endpoint: string;
+  region: string;
+  forcePathStyle: true;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
+  return {
+    endpoint: env('LAKEKIT_S3_ENDPOINT'),
+    region: env('LAKEKIT_S3_REGION'),
+    forcePathStyle: true,
+    credentials: { accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'), secretAccessKey: env('LAKEKIT_S3_SECRET_KEY') },
+  };
+}
+
 /** A short unique suffix for resource names, so parallel and repeated runs never collide. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 7)}`;

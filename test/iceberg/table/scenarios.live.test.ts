@@ -9,7 +9,7 @@ import { createIcebergCatalog, type IcebergRestCatalog } from '../../../src/iceb
 import { eq, gtEq, lt } from '../../../src/iceberg/table/expressions.js';
 import { createIcebergTable, type IcebergTable, loadIcebergTable } from '../../../src/iceberg/table/table.js';
 import { schemaToJson } from '../../../src/iceberg/table/types.js';
-import { describeLive, env, liveEnv, ROOT, uniqueName } from '../../support/live.js';
+import { describeLive, env, liveEnv, liveS3, ROOT, uniqueName } from '../../support/live.js';
 import { rowsToJson, sortBy } from './normalize.js';
 import { customerRow, customersSchema } from './scenario.js';
 
@@ -19,12 +19,7 @@ describeLive(['iceberg', 's3', 'python'], 'Iceberg table scenarios on the live s
   let catalog: IcebergRestCatalog;
   let table: IcebergTable;
   const ns = uniqueName('lk_tbl');
-  const s3 = () => ({
-    endpoint: env('LAKEKIT_S3_ENDPOINT'),
-    region: env('LAKEKIT_S3_REGION'),
-    forcePathStyle: true,
-    credentials: { accessKeyId: env('LAKEKIT_S3_ACCESS_KEY'), secretAccessKey: env('LAKEKIT_S3_SECRET_KEY') },
-  });
+  const s3 = liveS3;
   const ids = async (opts = {}) =>
     rowsToJson(await table.toArrow({ ...opts, columns: ['customer_id'] }), [table.schema().fields[0]!])
       .map((r) => r.customer_id as number)
