@@ -7,7 +7,7 @@
 import mysql from 'mysql2';
 import pg from 'pg';
 import { redactUrl } from '../http/redact.js';
-import { RowChecksum } from './checksum.js';
+import { type ColumnKind, RowChecksum } from './checksum.js';
 import { UsageError } from './output.js';
 
 export interface TableSummary {
@@ -81,27 +81,39 @@ export async function summarizeSqlTable(location: string, columns?: string[]): P
 }
 
 /**
- * Column types whose values the checksum cannot yet render identically on both sides (dates and
- * timestamps arrive as local-time `Date`s from the drivers and as epoch numbers from Arrow; float4
- * widens differently): refuse them instead of reporting a false mismatch.
+ * Postgres types the checksum renders by meaning (see checksum.ts); their values are taken as the
+ * server's text so that no driver conversion (local-time `Date`s, milliseconds) gets in the way.
  */
-const PG_UNCANONICAL: Record<number, string> = {
-  700: 'real',
+const PG_KINDS: Record<number, ColumnKind> = {
+  700: 'float32',
   1082: 'date',
   1083: 'time',
   1114: 'timestamp',
-  1184: 'timestamptz',
+  1184: 'timestamp',
+};
+/** Postgres types with no canonical form yet: refused instead of reporting a false mismatch. */
+const PG_UNCANONICAL: Record<number, string> = {
   1266: 'timetz',
   1186: 'interval',
+  1182: 'date[]',
+  1115: 'timestamp[]',
+  1185: 'timestamptz[]',
+  1183: 'time[]',
+  1021: 'real[]',
 };
-function refuseUncanonicalPgTypes(fields: { name: string; dataTypeID: number }[]): void {
+const rawText = (v: string) => v;
+
+function pgKinds(fields: { name: string; dataTypeID: number }[]): Record<string, ColumnKind> {
   const bad = fields.filter((f) => PG_UNCANONICAL[f.dataTypeID]);
   if (bad.length) throw uncanonical(bad.map((f) => `${f.name} (${PG_UNCANONICAL[f.dataTypeID]})`));
+  return Object.fromEntries(
+    fields.flatMap((f) => (PG_KINDS[f.dataTypeID] ? [[f.name, PG_KINDS[f.dataTypeID]!]] : [])),
+  );
 }
 
 export function uncanonical(columns: string[]): UsageError {
   return new UsageError(
-    `--checksum does not support ${columns.join(', ')} yet: dates, times, timestamps and 32-bit floats are rendered differently by the source driver and by Arrow; checksum integer, string, boolean, double or decimal-as-text columns, or compare them by count`,
+    `--checksum does not support ${columns.join(', ')} yet: there is no rendering of these types that both the database and the lakehouse side agree on; checksum other columns, or compare these by count`,
   );
 }
 
@@ -110,8 +122,14 @@ async function summarizePostgres(
   location: string,
   columns?: string[],
 ): Promise<TableSummary> {
-  const client = new pg.Client({ connectionString: ref.connection });
-  // numeric and int8 arrive as strings; keep them exact for the checksum.
+  // numeric and int8 arrive as strings (exact); temporal and real values as the server's text.
+  const client = new pg.Client({
+    connectionString: ref.connection,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        PG_KINDS[oid] ? rawText : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
   await client.connect().catch((e: unknown) => {
     throw new UsageError(`cannot connect to ${redactUrl(ref.connection)}: ${(e as Error).message}`);
   });
@@ -123,13 +141,15 @@ async function summarizePostgres(
     }
     const sum = new RowChecksum(columns);
     const cursorName = 'lakekit_counts';
+    // ISO text in UTC: timestamptz values then carry an explicit +00 offset.
+    await client.query("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'");
     await client.query('BEGIN');
     await client.query(
       `DECLARE ${cursorName} NO SCROLL CURSOR FOR SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM ${qualified}`,
     );
     for (let first = true; ; first = false) {
       const r = await client.query(`FETCH 5000 FROM ${cursorName}`);
-      if (first) refuseUncanonicalPgTypes(r.fields);
+      if (first) sum.setKinds(pgKinds(r.fields));
       for (const row of r.rows) sum.add(row);
       if (r.rows.length < 5000) break;
     }
@@ -146,6 +166,9 @@ async function summarizeMysql(ref: SqlTableRef, location: string, columns?: stri
     uri: ref.connection,
     supportBigNumbers: true,
     bigNumberStrings: true,
+    // Dates and times as the server's text (rendered by meaning in checksum.ts), in UTC.
+    dateStrings: true,
+    timezone: 'Z',
   });
   await new Promise<void>((ok, fail) => conn.connect((e) => (e ? fail(e) : ok()))).catch((e: unknown) => {
     conn.destroy();
@@ -159,19 +182,27 @@ async function summarizeMysql(ref: SqlTableRef, location: string, columns?: stri
       ? `SELECT ${cols.map((c) => `\`${c}\``).join(', ')} FROM ${qualified}`
       : `SELECT COUNT(*) AS n FROM ${qualified}`;
     let counted = 0;
+    // TIMESTAMP columns are shown in the session's zone: make that UTC.
+    await new Promise<void>((ok, fail) =>
+      conn.query("SET time_zone = '+00:00'", (e) => (e ? fail(e) : ok())),
+    );
     const query = conn.query(sql);
     query.on('fields', (fields: { name: string; columnType?: number }[]) => {
-      // MySQL column types: 4 FLOAT, 7 TIMESTAMP, 10 DATE, 11 TIME, 12 DATETIME, 13 YEAR.
-      const names: Record<number, string> = {
-        4: 'float',
+      // MySQL column types: 4 FLOAT, 7 TIMESTAMP, 10 DATE, 11 TIME, 12 DATETIME.
+      const kinds: Record<number, ColumnKind> = {
+        4: 'float32',
         7: 'timestamp',
         10: 'date',
         11: 'time',
-        12: 'datetime',
+        12: 'timestamp',
       };
-      const bad = cols ? fields.filter((f) => f.columnType !== undefined && names[f.columnType]) : [];
-      if (bad.length)
-        query.emit('error', uncanonical(bad.map((f) => `${f.name} (${names[f.columnType as number]})`)));
+      sum.setKinds(
+        Object.fromEntries(
+          fields.flatMap((f) =>
+            f.columnType !== undefined && kinds[f.columnType] ? [[f.name, kinds[f.columnType]!]] : [],
+          ),
+        ),
+      );
     });
     for await (const row of query.stream()) {
       if (cols) sum.add(row as Record<string, unknown>);

@@ -1,5 +1,26 @@
+import {
+  type DataType,
+  DateDay,
+  Decimal,
+  Float32,
+  Int32,
+  makeData,
+  makeVector,
+  Table,
+  TimeMicrosecond,
+  TimestampMicrosecond,
+  TimestampNanosecond,
+  type Vector,
+  vectorFromArray,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { canonicalValue, RowChecksum } from '../../src/cli/checksum.js';
+import {
+  addArrowRows,
+  type ColumnKind,
+  canonicalOf,
+  canonicalValue,
+  RowChecksum,
+} from '../../src/cli/checksum.js';
 
 const sumOf = (rows: Record<string, unknown>[], cols = ['id', 'name', 'amount']) => {
   const c = new RowChecksum(cols);
@@ -43,5 +64,101 @@ describe('RowChecksum', () => {
     expect(canonicalValue(new Uint8Array([1, 255]))).toBe('\\x01ff');
     expect(canonicalValue('-0.000')).toBe('0');
     expect(canonicalValue({ b: 1, a: [true, null] })).toBe('{a:[true,\\N],b:1}');
+  });
+});
+
+describe('checksums of dates, times, timestamps, float32 and decimals', () => {
+  const col = (type: DataType, values: ArrayLike<unknown>, valid?: boolean[]) =>
+    makeVector(
+      makeData({
+        type,
+        length: valid?.length ?? (type instanceof Decimal ? values.length / 4 : values.length),
+        data: values,
+        ...(valid
+          ? { nullBitmap: Uint8Array.from([valid.reduce((m, v, i) => m | (v ? 1 << i : 0), 0)]) }
+          : {}),
+      } as never),
+    );
+  const arrowSum = (columns: Record<string, Vector>) => {
+    const names = Object.keys(columns);
+    const sum = new RowChecksum(names);
+    const table = new Table(columns);
+    addArrowRows(sum, table, names, (bad) => new Error(bad.join(', ')));
+    return sum;
+  };
+  const sourceSum = (kinds: Record<string, ColumnKind>, rows: Record<string, unknown>[]) => {
+    const sum = new RowChecksum(Object.keys(rows[0]!));
+    sum.setKinds(kinds);
+    for (const r of rows) sum.add(r);
+    return sum;
+  };
+
+  it('renders database text by meaning', () => {
+    expect(canonicalOf('date', '1970-01-02')).toBe('1');
+    expect(canonicalOf('date', '1969-12-31')).toBe('-1');
+    expect(canonicalOf('date', '0044-03-15 BC')).toBe(String(Math.round(Date.UTC(-43, 2, 15) / 86_400_000)));
+    expect(canonicalOf('time', '00:00:01.5')).toBe('1500000');
+    expect(canonicalOf('time', '-838:59:59')).toBe('-3020399000000');
+    // Postgres timestamp, timestamptz (any offset) and MySQL DATETIME forms of one instant.
+    for (const text of [
+      '2024-01-02 03:04:05.123456',
+      '2024-01-02T03:04:05.123456Z',
+      '2024-01-02 05:04:05.123456+02',
+      '2024-01-01 21:34:05.123456-05:30',
+    ])
+      expect(canonicalOf('timestamp', text)).toBe('1704164645123456');
+    expect(canonicalOf('timestamp', '1969-12-31 23:59:59.5')).toBe('-500000');
+    expect(canonicalOf('timestamp', 'infinity')).toBe('infinity');
+    expect(canonicalOf('float32', '1.1')).toBe(canonicalValue(Math.fround(1.1)));
+    expect(canonicalOf('float32', 1.1)).not.toBe(canonicalValue(1.1));
+  });
+
+  it('equals the Arrow side for every temporal unit, float32 and decimal, nulls included', () => {
+    const source = sourceSum({ d: 'date', ts: 'timestamp', tz: 'timestamp', t: 'time', f: 'float32' }, [
+      {
+        d: '2024-02-29',
+        ts: '2024-02-29 12:00:00.000001',
+        tz: '2024-02-29 13:00:00.000001+01',
+        t: '23:59:59.999999',
+        f: '0.1',
+        amount: '-1.50',
+      },
+      { d: null, ts: '1969-12-31 23:59:59.999999', tz: null, t: '00:00:00', f: null, amount: '12345678.90' },
+    ]);
+    const d = Math.round(Date.UTC(2024, 1, 29) / 86_400_000);
+    const us = BigInt(Date.UTC(2024, 1, 29, 12)) * 1000n + 1n;
+    const arrow = arrowSum({
+      d: col(new DateDay(), Int32Array.from([d, 0]), [true, false]),
+      ts: col(new TimestampMicrosecond(), BigInt64Array.from([us, -1n])),
+      tz: col(new TimestampNanosecond('UTC'), BigInt64Array.from([us * 1000n, 0n]), [true, false]),
+      t: col(new TimeMicrosecond(), BigInt64Array.from([86_399_999_999n, 0n])),
+      f: col(new Float32(), Float32Array.from([0.1, 0]), [true, false]),
+      amount: col(
+        new Decimal(2, 10, 128),
+        Uint32Array.from([0xffff_ff6a, 0xffff_ffff, 0xffff_ffff, 0xffff_ffff, 1234567890, 0, 0, 0]),
+      ),
+    });
+    expect(arrow.count).toBe(2);
+    expect(arrow.hex).toBe(source.hex);
+  });
+
+  it('sees a one-microsecond difference that Arrow getters (milliseconds) would hide', () => {
+    const us = 1_704_164_645_123_456n;
+    const a = arrowSum({ ts: col(new TimestampMicrosecond(), BigInt64Array.from([us])) });
+    const b = arrowSum({ ts: col(new TimestampMicrosecond(), BigInt64Array.from([us + 1n])) });
+    expect(a.hex).not.toBe(b.hex);
+    expect(a.hex).toBe(sourceSum({ ts: 'timestamp' }, [{ ts: '2024-01-02 03:04:05.123456' }]).hex);
+    // Sub-microsecond digits survive: nanoseconds 1 apart differ too.
+    const n1 = arrowSum({ ts: col(new TimestampNanosecond(), BigInt64Array.from([us * 1000n + 1n])) });
+    const n2 = arrowSum({ ts: col(new TimestampNanosecond(), BigInt64Array.from([us * 1000n + 2n])) });
+    expect(n1.hex).not.toBe(n2.hex);
+    expect(n1.hex).toBe(sourceSum({ ts: 'timestamp' }, [{ ts: '2024-01-02 03:04:05.123456001' }]).hex);
+  });
+
+  it('refuses Arrow types with no canonical form, naming the column', () => {
+    const list = vectorFromArray([[1, 2]]);
+    expect(() => arrowSum({ id: col(new Int32(), Int32Array.from([1])), tags: list })).toThrow(
+      /^tags \(List/,
+    );
   });
 });

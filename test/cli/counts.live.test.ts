@@ -94,13 +94,6 @@ describeLive(['postgres', 's3'], 'lakekit counts (Postgres → Delta on S3)', ()
     expect(fewer.out.difference).toBe(10);
   });
 
-  it('refuses to checksum a date column (exit 2) instead of reporting a false mismatch', async () => {
-    await client.query(`ALTER TABLE ${table} ADD COLUMN joined date DEFAULT '2024-01-01'`);
-    const r = await cli(['counts', '--source', pgUrl(), '--target', target(), '--checksum', 'id,joined']);
-    expect(r.code).toBe(2);
-    expect(String(r.out)).toMatch(/--checksum does not support joined \(date\)/);
-  });
-
   it('exits 2 with a clear message when the source is unreachable, without the password', async () => {
     const bad = new URL(pgUrl());
     bad.port = '1';
