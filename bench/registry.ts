@@ -8,9 +8,13 @@
  *   cd /work/main && source scripts/node-env.sh && npx tsx bench/registry.ts [seconds-per-library-per-case]
  *
  * Differences that stay in the numbers: lakekit checks each value against the schema before
- * writing (field-path errors) and returns plain objects on decode; kafkajs's Protobuf writes no
- * message-index array (not Confluent-compatible) and returns protobufjs messages; @confluentinc's
- * Protobuf takes and returns @bufbuild messages.
+ * writing (field-path errors); kafkajs's Protobuf writes no message-index array (not
+ * Confluent-compatible); @confluentinc's Protobuf takes and returns @bufbuild messages. What each
+ * decode returns: for Avro, lakekit and kafkajs both return avsc records (same shape). For
+ * Protobuf, kafkajs returns protobufjs messages (int64 as `Long`, enums as numbers), while
+ * lakekit's default returns plain objects with int64 as decimal strings and enums by name, which
+ * is more work: "Protobuf deserialize" compares that default, and "Protobuf deser. (msg)" is
+ * lakekit with `conversion: false` (protobufjs messages), the like-for-like shape.
  */
 
 import { create, createFileRegistry, createMutableRegistry, fromBinary } from '@bufbuild/protobuf';

@@ -24,6 +24,7 @@
 import avro from 'avsc';
 import { SerdeError } from './errors.js';
 import type { FormatHandler, ResolvedDependency } from './format.js';
+import { asciiString, SHORT_STRING } from './text.js';
 import { HEADER_LENGTH, writeHeader } from './wire.js';
 
 type AvscType = avro.Type;
@@ -35,12 +36,14 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** avsc's byte cursor, the part of it the long type below uses. */
+/** avsc's byte cursor, the part of it the long and string types below use. */
 interface Tap {
   buf: Buffer;
   pos: number;
   readLong(): number;
   writeLong(n: number): void;
+  /** Marks the tap as past its end, avsc's signal for a truncated or corrupt payload. */
+  _invalidate(): void;
 }
 
 /** |v| below this: avsc's own varint arithmetic on doubles is exact (zig-zag value < 2^53). */
@@ -109,6 +112,119 @@ class ExactLongType extends avro.types.LongType {
   }
 }
 const EXACT_LONG = new ExactLongType();
+
+/**
+ * Reads a length-prefixed Avro string like avsc's `Tap.readString`, with short ASCII strings
+ * decoded in JavaScript (`text.ts`): a `--cpu-prof` of Avro decoding showed `utf8Slice` (its JS
+ * wrapper and the native call) at over a third of the time for records of short strings.
+ * Everything else is decoded by Node's `utf8Slice` as avsc does, so invalid UTF-8 still becomes
+ * U+FFFD the same way. Truncation is signalled the avsc way: a negative length invalidates the
+ * tap, a string running past the end leaves `pos` beyond it.
+ */
+function readString(tap: Tap): string | undefined {
+  const len = tap.readLong();
+  if (len < 0) {
+    tap._invalidate();
+    return '';
+  }
+  const { buf } = tap;
+  const start = tap.pos;
+  const end = start + len;
+  tap.pos = end;
+  if (end > buf.length) return undefined;
+  if (len <= SHORT_STRING) {
+    const ascii = asciiString(buf, start, end);
+    if (ascii !== undefined) return ascii;
+  }
+  return buf.toString('utf8', start, end);
+}
+
+/**
+ * Writes a short ASCII string like avsc's `Tap.writeString`, without its `Buffer.byteLength`
+ * (a native call per string, the largest item of an Avro encode profile): for ASCII the byte
+ * length is the string length. Returns false, with nothing written, for other strings.
+ */
+function writeShortAscii(tap: Tap, s: string): boolean {
+  const n = s.length;
+  if (n > SHORT_STRING) return false;
+  const start = tap.pos;
+  tap.writeLong(n);
+  const { buf } = tap;
+  let pos = tap.pos;
+  // Past the end of `buf` the writes are dropped and `pos` ends beyond it: avsc then grows its
+  // buffer and encodes again (its protocol for every type).
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      tap.pos = start;
+      return false;
+    }
+    buf[pos++] = c;
+  }
+  tap.pos = pos;
+  return true;
+}
+
+interface AvscInternals {
+  _write(tap: Tap, val: unknown): void;
+}
+const avscStringWrite = (avro.types.StringType.prototype as unknown as AvscInternals)._write;
+const avscMapWrite = (avro.types.MapType.prototype as unknown as AvscInternals)._write;
+
+/** avsc string with the faster read and write above; registered as `string` in every schema. */
+class ShortStringType extends avro.types.StringType {
+  _read(tap: Tap): string | undefined {
+    return readString(tap);
+  }
+  _write(tap: Tap, val: unknown): void {
+    if (typeof val !== 'string' || !writeShortAscii(tap, val)) avscStringWrite.call(this, tap, val);
+  }
+}
+const SHORT_STRING_TYPE = new ShortStringType();
+
+/** avsc map whose keys are read and written with the faster functions above (avsc does its own). */
+class ShortKeyMapType extends avro.types.MapType {
+  _write(tap: Tap, val: unknown): void {
+    if (!val || typeof val !== 'object' || Array.isArray(val)) {
+      avscMapWrite.call(this, tap, val); // throws avsc's error
+      return;
+    }
+    const values = this.valuesType as AvscInternals;
+    const obj = val as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    if (keys.length) {
+      tap.writeLong(keys.length);
+      for (const key of keys) {
+        if (!writeShortAscii(tap, key)) (tap as Tap & { writeString(s: string): void }).writeString(key);
+        values._write(tap, obj[key]);
+      }
+    }
+    tap.writeLong(0);
+  }
+
+  _read(tap: Tap): Record<string, unknown> {
+    const values = this.valuesType as { _read(tap: Tap): unknown };
+    const out: Record<string, unknown> = {};
+    for (;;) {
+      // Blocks: a count, negative when followed by the block's byte size (Avro specification).
+      let n = tap.readLong();
+      if (n === 0) return out;
+      if (n < 0) {
+        n = -n;
+        tap.readLong();
+      }
+      while (n-- > 0) {
+        const key = readString(tap) as string;
+        // `out[key] =` with key `__proto__` would set the object's prototype instead.
+        if (key === '__proto__')
+          Object.defineProperty(out, key, { value: values._read(tap), enumerable: true, writable: true });
+        else out[key] = values._read(tap);
+        // A corrupt count must not spin over a buffer already read past its end.
+        if (tap.pos > tap.buf.length) return out;
+      }
+    }
+  }
+}
 const isLongType = (t: AvscType): boolean => avro.Type.isType(t, 'long', 'abstract:long');
 const DAY_MS = 86_400_000;
 
@@ -266,18 +382,29 @@ function parseSchemaText(text: string, what: string): avro.Schema {
 
 /**
  * Writers such as Kafka Connect's AvroConverter spell longs as objects (`{"type":"long",
- * "connect.name":…}`); avsc builds its own (2^53-limited) long for those instead of looking up
- * `long` in the registry. Plain object longs become the name `long` so they get the exact type.
+ * "connect.name":…}`), Java-generated schemas strings as `{"type":"string","avro.java.string":…}`;
+ * avsc builds its own long (2^53-limited) and string for those instead of looking up the name in
+ * the registry. Plain object longs and strings become the names, so they get the types above
+ * (the extra properties are not part of the schema's canonical form).
  */
 function exactLongs(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(exactLongs);
   if (!node || typeof node !== 'object') return node;
   const o = node as Record<string, unknown>;
-  // A record field (`{name, type: 'long'}`) has a name; a long type object never does.
-  if (o.type === 'long' && o.logicalType === undefined && !('name' in o)) return 'long';
+  // A record field (`{name, type: 'long'}`) has a name; a type object never does.
+  if ((o.type === 'long' || o.type === 'string') && o.logicalType === undefined && !('name' in o))
+    return o.type;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) out[k] = k === 'default' || k === 'symbols' ? v : exactLongs(v);
   return out;
+}
+
+/** Maps without a logical type get `ShortKeyMapType` (avsc has no registry name for maps). */
+function mapHook(schema: avro.Schema, opts: avro.ForSchemaOptions): AvscType | undefined {
+  const s = schema as { type?: unknown; logicalType?: unknown };
+  if (typeof s === 'object' && s !== null && s.type === 'map' && s.logicalType === undefined)
+    return new ShortKeyMapType(schema, opts);
+  return undefined;
 }
 
 function forSchema(schema: avro.Schema, registry: Record<string, AvscType>, what: string): AvscType {
@@ -287,6 +414,7 @@ function forSchema(schema: avro.Schema, registry: Record<string, AvscType>, what
       {
         registry,
         logicalTypes: LOGICAL_TYPES,
+        typeHook: mapHook,
         // Unions stay unwrapped (`null | string`) unless two branches could take the same value.
         wrapUnions: 'auto',
       } as Partial<avro.ForSchemaOptions>,
@@ -323,7 +451,7 @@ export const avroHandler: FormatHandler<AvroCompiled, AvroEncodeOptions, AvroDec
   schemaType: 'AVRO',
 
   compile(schema: string, dependencies: readonly ResolvedDependency[]): AvroCompiled {
-    const registry: Record<string, AvscType> = { long: EXACT_LONG };
+    const registry: Record<string, AvscType> = { long: EXACT_LONG, string: SHORT_STRING_TYPE };
     for (const dep of dependencies)
       forSchema(parseSchemaText(dep.schema, `reference '${dep.name}'`), registry, `reference '${dep.name}'`);
     return { type: forSchema(parseSchemaText(schema, 'text'), registry, 'text'), resolvers: new WeakMap() };
@@ -365,9 +493,10 @@ export const avroHandler: FormatHandler<AvroCompiled, AvroEncodeOptions, AvroDec
   },
 
   decode(writer, bytes, offset, _opts, reader): unknown {
+    // avsc reads from an offset: no view of the payload is made for a Buffer (the usual input).
     const buf = Buffer.isBuffer(bytes)
-      ? bytes.subarray(offset)
-      : Buffer.from(bytes.buffer, bytes.byteOffset + offset, bytes.byteLength - offset);
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let type = writer.type;
     let resolver: AvscResolver | undefined;
     if (reader) {
@@ -389,7 +518,7 @@ export const avroHandler: FormatHandler<AvroCompiled, AvroEncodeOptions, AvroDec
     }
     let result: { value: unknown; offset: number };
     try {
-      result = type.decode(buf, 0, resolver);
+      result = type.decode(buf, offset, resolver);
     } catch (e) {
       throw new SerdeError({
         reason: 'invalid-payload',
@@ -403,13 +532,13 @@ export const avroHandler: FormatHandler<AvroCompiled, AvroEncodeOptions, AvroDec
       throw new SerdeError({
         reason: 'truncated',
         offset: bytes.length,
-        message: `truncated Avro payload: the record needs more than the ${buf.length} bytes after offset ${offset}`,
+        message: `truncated Avro payload: the record needs more than the ${buf.length - offset} bytes after offset ${offset}`,
       });
     if (result.offset !== buf.length)
       throw new SerdeError({
         reason: 'invalid-payload',
-        offset: offset + result.offset,
-        message: `${buf.length - result.offset} trailing bytes after the Avro record at offset ${offset + result.offset}`,
+        offset: result.offset,
+        message: `${buf.length - result.offset} trailing bytes after the Avro record at offset ${result.offset}`,
       });
     return result.value;
   },
