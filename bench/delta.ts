@@ -2,7 +2,8 @@
  * Side-by-side benchmark of the Delta reader against delta-rs (the `deltalake` Python package),
  * measured in one run on the same tables and printed as ratios (issue 5's performance goals):
  *   1. snapshot load (+ file list) of a table whose checkpoint holds 1,000,000 add actions plus
- *      100 JSON commits, vs `DeltaTable(path).file_uris()`; peak RSS beside each time;
+ *      100 JSON commits, vs `DeltaTable(path).file_uris()`; peak RSS beside each time. `files()`
+ *      makes paths on demand, so a second lakekit row also reads every path, as file_uris() does;
  *   2. the same actions replayed from JSON only (no checkpoint), to show what the checkpoint buys;
  *   3. Change Data Feed read of 10,000+ changes vs `DeltaTable.load_cdf()`.
  * Every measurement runs in a fresh process so peak memory is that of the one operation.
@@ -35,6 +36,12 @@ async function measureInProcess(kind: string, path: string): Promise<Measurement
   if (kind === 'snapshot') {
     const snap = await table.snapshot();
     count = snap.files().length;
+  } else if (kind === 'paths') {
+    // Like delta-rs' file_uris(): every file's path as a string (files() makes them on demand).
+    const snap = await table.snapshot();
+    let chars = 0;
+    for (const f of snap.files()) chars += f.path.length;
+    count = chars > 0 ? snap.files().length : 0;
   } else {
     const changes = await table.readChanges({ startingVersion: 0 });
     count = changes.numRows;
@@ -94,20 +101,23 @@ async function main(): Promise<void> {
 
   const rsSnap = deltaRs('snapshot', checkpointed);
   const lkSnap = lakekit('snapshot', checkpointed);
+  const lkPaths = lakekit('paths', checkpointed);
   const lkJson = lakekit('snapshot', jsonOnly);
   const rsCdf = deltaRs('cdf', cdf);
   const lkCdf = lakekit('cdf', cdf);
-  if (lkSnap.count !== rsSnap.count)
+  if (lkSnap.count !== rsSnap.count || lkPaths.count !== rsSnap.count)
     throw new Error(`file counts differ: lakekit ${lkSnap.count}, delta-rs ${rsSnap.count}`);
   if (lkCdf.count !== rsCdf.count)
     throw new Error(`CDF row counts differ: lakekit ${lkCdf.count}, delta-rs ${rsCdf.count}`);
 
   console.log(row('delta-rs snapshot + file_uris (checkpoint)', rsSnap));
   console.log(row('lakekit snapshot + files() (checkpoint)', lkSnap));
+  console.log(row('lakekit snapshot + files() + paths (checkpoint)', lkPaths));
   console.log(row('lakekit snapshot + files() (JSON replay only)', lkJson));
   console.log(row('delta-rs load_cdf', rsCdf));
   console.log(row('lakekit readChanges', lkCdf));
   console.log(`snapshot: lakekit/delta-rs = ${(lkSnap.ms / rsSnap.ms).toFixed(2)}x (goal <= 1.5x)`);
+  console.log(`snapshot + paths: lakekit/delta-rs = ${(lkPaths.ms / rsSnap.ms).toFixed(2)}x`);
   console.log(`snapshot: JSON replay/checkpoint = ${(lkJson.ms / lkSnap.ms).toFixed(2)}x (goal >= 10x)`);
   console.log(`CDF: lakekit/delta-rs = ${(lkCdf.ms / rsCdf.ms).toFixed(2)}x (goal <= 1.5x)`);
 }

@@ -3,15 +3,17 @@
  * segment: newest usable checkpoint + log compactions + JSON commits after it, PROTOCOL.md
  * "Delta Log Entries" / "Checkpoints" / "Log Compaction Files") and decoding them into actions.
  * Checkpoints are Parquet (classic, multi-part, V2 with sidecars in `_delta_log/_sidecars/`) or
- * JSON (V2 top-level); hyparquet reads them into plain objects, which is the shape replay needs.
+ * JSON (V2 top-level); Parquet ones are read column-wise (checkpoint-arrow.ts).
  */
 
-import { tableFromIPC } from 'apache-arrow';
-import { parquetMetadata } from 'hyparquet';
-import { readParquet } from 'parquet-wasm/node';
 import type { ObjectInfo, ObjectStore } from '../storage/index.js';
-import type { CommitInfo, LogAction } from './actions.js';
-import { actionsFromArrow } from './checkpoint-arrow.js';
+import type { AddAction, CommitInfo, LogAction } from './actions.js';
+import {
+  type AddSource,
+  ArrayAddSource,
+  type CheckpointFileContents,
+  readCheckpointParquet,
+} from './checkpoint-arrow.js';
 import { DeltaError } from './errors.js';
 
 export const LOG_DIR = '_delta_log/';
@@ -279,10 +281,9 @@ async function getLogFile(
   }
 }
 
-/** Top-level checkpoint columns the snapshot needs (commitInfo and cdc never appear there). */
+/** Top-level checkpoint columns a snapshot needs (removes there are tombstones only, for VACUUM). */
 const CHECKPOINT_COLUMNS = [
   'add',
-  'remove',
   'metaData',
   'protocol',
   'txn',
@@ -292,36 +293,46 @@ const CHECKPOINT_COLUMNS = [
 ];
 
 /**
- * Decodes one Parquet checkpoint (or sidecar) file into actions: the footer (hyparquet) says which
- * top-level action columns exist, parquet-wasm decodes just those to Arrow, and
- * `actionsFromArrow` reads them columnar (lazy `add` rows).
+ * Decodes one Parquet checkpoint (or sidecar) file of `size` bytes: only the wanted action columns
+ * are fetched and decoded, `add` rows stay columnar (see checkpoint-arrow.ts).
  */
 export async function readParquetActions(
-  bytes: Uint8Array,
-  file: string,
+  store: ObjectStore,
+  key: string,
+  size: number,
   version: number,
   table: string,
   columns: readonly string[] = CHECKPOINT_COLUMNS,
-): Promise<LogAction[]> {
+  signal?: AbortSignal,
+): Promise<CheckpointFileContents> {
   try {
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const metadata = parquetMetadata(buffer);
-    const present = new Set(metadata.schema.slice(1).map((s) => s.name));
-    const wanted = columns.filter((c) => present.has(c));
-    if (wanted.length === 0) return [];
-    const arrow = tableFromIPC(readParquet(bytes, { columns: wanted, batchSize: 65536 }).intoIPCStream());
-    return actionsFromArrow(arrow);
+    return await readCheckpointParquet(store, key, size, columns, signal);
   } catch (e) {
-    if (e instanceof DeltaError) throw e;
+    if (e instanceof DeltaError || signal?.aborted) throw e;
+    if ((e as { isNotFound?: () => boolean }).isNotFound?.())
+      throw new DeltaError({
+        code: 'CorruptCheckpoint',
+        message: `${key} (version ${version}) of ${table} vanished while reading`,
+        table,
+        version,
+        file: key,
+        cause: e,
+      });
     throw new DeltaError({
       code: 'CorruptCheckpoint',
-      message: `checkpoint file ${file} (version ${version}) of ${table} is not readable Parquet: ${(e as Error)?.message ?? e}`,
+      message: `checkpoint file ${key} (version ${version}) of ${table} is not readable Parquet: ${(e as Error)?.message ?? e}`,
       table,
       version,
-      file,
+      file: key,
       cause: e,
     });
   }
+}
+
+/** A checkpoint's content: its add actions by source file, and every other action. */
+export interface CheckpointContents {
+  adds: AddSource[];
+  actions: LogAction[];
 }
 
 /**
@@ -334,13 +345,17 @@ export async function readCheckpoint(
   cp: CheckpointFiles,
   table: string,
   signal?: AbortSignal,
-): Promise<LogAction[]> {
+): Promise<CheckpointContents> {
+  const adds: AddSource[] = [];
   const actions: LogAction[] = [];
-  for (const f of cp.files) {
-    const bytes = await getLogFile(store, f.key, table, cp.version, 'CorruptCheckpoint', signal);
-    if (f.key.endsWith('.json')) {
+  const jsonAdds: AddAction[] = [];
+  const parts = await Promise.all(
+    cp.files.map(async (f) => {
+      if (!f.key.endsWith('.json'))
+        return readParquetActions(store, f.key, f.size, cp.version, table, CHECKPOINT_COLUMNS, signal);
+      const bytes = await getLogFile(store, f.key, table, cp.version, 'CorruptCheckpoint', signal);
       try {
-        for (const a of parseJsonActions(bytes, f.key, cp.version, table)) actions.push(a);
+        return parseJsonActions(bytes, f.key, cp.version, table);
       } catch (e) {
         throw new DeltaError({
           code: 'CorruptCheckpoint',
@@ -351,36 +366,51 @@ export async function readCheckpoint(
           cause: e,
         });
       }
+    }),
+  );
+  for (const part of parts) {
+    if (Array.isArray(part)) {
+      for (const a of part) {
+        if (a.add) jsonAdds.push(a.add);
+        else if (!a.remove) actions.push(a);
+      }
     } else {
-      // A loop, not push(...list): spreading a million actions overflows the call stack.
-      for (const a of await readParquetActions(bytes, f.key, cp.version, table)) actions.push(a);
+      if (part.adds) adds.push(part.adds);
+      // A loop, not push(...list): a spread of a huge list overflows the call stack.
+      for (const a of part.actions) actions.push(a);
     }
   }
+  if (jsonAdds.length > 0) adds.push(new ArrayAddSource(jsonAdds));
   const sidecars = actions.filter((a) => a.sidecar).map((a) => a.sidecar!);
-  const sidecarActions = await Promise.all(
+  const sidecarAdds = await Promise.all(
     sidecars.map(async (s) => {
       const key =
         s.path.includes('/') && !s.path.startsWith('_sidecars/')
           ? s.path
           : `${LOG_DIR}_sidecars/${s.path.replace(/^_sidecars\//, '')}`;
-      const bytes = await getLogFile(store, key, table, cp.version, 'CorruptCheckpoint', signal).catch(
-        (e) => {
-          throw e instanceof DeltaError
-            ? e
-            : new DeltaError({
-                code: 'CorruptCheckpoint',
-                message: `sidecar ${key} of checkpoint ${cp.version} of ${table} is unreadable`,
-                table,
-                version: cp.version,
-                file: key,
-                cause: e,
-              });
-        },
-      );
-      return readParquetActions(bytes, key, cp.version, table, ['add', 'remove']);
+      // The sidecar action's sizeInBytes is the writer's word; the store's is the file's.
+      const info = await store.head(key, signal ? { signal } : {}).catch((e) => {
+        throw new DeltaError({
+          code: 'CorruptCheckpoint',
+          message: `sidecar ${key} of checkpoint ${cp.version} of ${table} is unreadable`,
+          table,
+          version: cp.version,
+          file: key,
+          cause: e,
+        });
+      });
+      if (!info)
+        throw new DeltaError({
+          code: 'CorruptCheckpoint',
+          message: `sidecar ${key} of checkpoint ${cp.version} of ${table} is missing`,
+          table,
+          version: cp.version,
+          file: key,
+        });
+      return readParquetActions(store, key, info.size, cp.version, table, ['add'], signal);
     }),
   );
-  for (const list of sidecarActions) for (const a of list) actions.push(a);
+  for (const part of sidecarAdds) if (part.adds) adds.push(part.adds);
   if (!actions.some((a) => a.protocol) || !actions.some((a) => a.metaData)) {
     const file = cp.files[0]!.key;
     throw new DeltaError({
@@ -391,7 +421,7 @@ export async function readCheckpoint(
       file,
     });
   }
-  return actions;
+  return { adds, actions };
 }
 
 /** The commitInfo action of a commit, or undefined if the writer did not record one. */

@@ -15,9 +15,11 @@ import type {
   ProtocolAction,
   TxnAction,
 } from './actions.js';
+import { type AddSource, ArrayAddSource, CheckpointAdds } from './checkpoint-arrow.js';
 import { deletionVectorId, keyInStore } from './deletion-vector.js';
 import { DeltaError } from './errors.js';
 import { type ColumnStats, type Filter, normalizeValue, statsMayMatch } from './filter.js';
+import type { CheckpointContents } from './log.js';
 import { checkReadable } from './protocol.js';
 import { collectTable, type ReadOptions, readFilesToBatches } from './scan.js';
 import {
@@ -34,23 +36,24 @@ import {
 
 /**
  * Mutable state while replaying; frozen into a `Snapshot`. Checkpoint adds (already reconciled,
- * possibly millions) stay in an array; only commits after the checkpoint go through the keyed map,
- * and a commit touching a checkpoint file marks its key as superseded.
+ * possibly millions) stay in their sources, columnar; only commits after the checkpoint go through
+ * the keyed map, and a commit touching a checkpoint file marks its key as superseded.
  */
 export class LogState {
   protocol: ProtocolAction | undefined;
   metadata: MetadataAction | undefined;
-  readonly checkpointAdds: AddAction[] = [];
+  readonly checkpointAdds: AddSource[] = [];
   readonly adds = new Map<string, AddAction>();
   /** Keys of checkpoint adds that a later commit removed or re-added. */
   readonly superseded = new Set<string>();
   readonly txns = new Map<string, TxnAction>();
   readonly domains = new Map<string, DomainMetadataAction>();
 
-  /** Checkpoint rows: already reconciled, removes there are tombstones only. */
-  applyCheckpoint(actions: LogAction[]): void {
-    for (const a of actions) {
-      if (a.add) this.checkpointAdds.push(a.add);
+  /** Checkpoint content: already reconciled, removes there are tombstones only. */
+  applyCheckpoint(cp: CheckpointContents): void {
+    for (const src of cp.adds) if (src.length > 0) this.checkpointAdds.push(src);
+    for (const a of cp.actions) {
+      if (a.add) this.checkpointAdds.push(new ArrayAddSource([a.add]));
       else if (a.metaData) this.metadata = a.metaData;
       else if (a.protocol) this.protocol = a.protocol;
       else if (a.txn) this.txns.set(a.txn.appId, a.txn);
@@ -61,17 +64,18 @@ export class LogState {
 
   /** One commit (or compacted range): removes first so a re-added file in the same commit survives. */
   applyCommit(actions: LogAction[]): void {
+    const fromCheckpoint = this.checkpointAdds.length > 0;
     for (const a of actions) {
       if (!a.remove) continue;
       const key = fileKey(a.remove.path, a.remove.deletionVector);
       this.adds.delete(key);
-      if (this.checkpointAdds.length > 0) this.superseded.add(key);
+      if (fromCheckpoint) this.superseded.add(key);
     }
     for (const a of actions) {
       if (a.add) {
         const key = fileKey(a.add.path, a.add.deletionVector);
         this.adds.set(key, a.add);
-        if (this.checkpointAdds.length > 0) this.superseded.add(key);
+        if (fromCheckpoint) this.superseded.add(key);
       } else if (a.metaData) this.metadata = a.metaData;
       else if (a.protocol) this.protocol = a.protocol;
       else if (a.txn) this.txns.set(a.txn.appId, a.txn);
@@ -82,14 +86,27 @@ export class LogState {
     }
   }
 
-  /** The live add actions: surviving checkpoint adds, then those added by later commits. */
-  activeAdds(): AddAction[] {
-    const out: AddAction[] = [];
-    if (this.superseded.size === 0) for (const a of this.checkpointAdds) out.push(a);
-    else
-      for (const a of this.checkpointAdds)
-        if (!this.superseded.has(fileKey(a.path, a.deletionVector))) out.push(a);
-    for (const a of this.adds.values()) out.push(a);
+  /** The live adds, each made by `make`: surviving checkpoint adds, then those of later commits. */
+  activeFiles<T>(make: (src: AddSource, i: number) => T): T[] {
+    const out: T[] = [];
+    const supersededPaths = new Set<string>();
+    for (const key of this.superseded) supersededPaths.add(key.split('\u0000')[0]!);
+    for (const src of this.checkpointAdds) {
+      const gone = new Set<number>();
+      if (supersededPaths.size > 0) {
+        const candidates =
+          src instanceof CheckpointAdds
+            ? src.candidates(supersededPaths)
+            : Array.from({ length: src.length }, (_, i) => i);
+        for (const i of candidates)
+          if (this.superseded.has(fileKey(src.path(i), src.deletionVector(i)))) gone.add(i);
+      }
+      const len = src.length;
+      if (gone.size === 0) for (let i = 0; i < len; i++) out.push(make(src, i));
+      else for (let i = 0; i < len; i++) if (!gone.has(i)) out.push(make(src, i));
+    }
+    const recent = new ArrayAddSource([...this.adds.values()]);
+    for (let i = 0; i < recent.length; i++) out.push(make(recent, i));
     return out;
   }
 }
@@ -196,7 +213,7 @@ export class Snapshot {
 
   /** Active files; with `filter`, only those that may hold matching rows (data skipping). */
   files(opts: { filter?: Filter } = {}): DeltaFile[] {
-    if (!this.#files) this.#files = this.#state.activeAdds().map((a) => this.#toFile(a));
+    this.#files ??= this.#state.activeFiles((src, i) => new ActiveFile(this, src, i));
     if (!opts.filter || opts.filter.length === 0) return this.#files;
     const filter = opts.filter;
     return this.#files.filter((f) => this.fileMayMatch(f, filter));
@@ -263,10 +280,6 @@ export class Snapshot {
     return collectTable(this, this.batches(opts), opts.columns);
   }
 
-  #toFile(add: AddAction): DeltaFile {
-    return new ActiveFile(this, add);
-  }
-
   /** @internal Partition values of an add action, typed by the schema. */
   partitionValuesOf(add: AddAction): Record<string, PartitionScalar> {
     const out: Record<string, PartitionScalar> = {};
@@ -326,22 +339,34 @@ export class Snapshot {
  * store key on first use: a snapshot of a million files must not pay for what nobody reads.
  */
 class ActiveFile implements DeltaFile {
-  readonly add: AddAction;
   readonly #snapshot: Snapshot;
-  #key: string | undefined;
-  #partitionValues: Record<string, PartitionScalar> | undefined;
-  #stats: FileStatistics | undefined | null = null;
+  readonly #src: AddSource;
+  readonly #i: number;
+  #path: string | undefined;
+  /** Decoded on first use; one slot keeps a million untouched files small. */
+  #memo: FileMemo | undefined;
 
-  constructor(snapshot: Snapshot, add: AddAction) {
+  constructor(snapshot: Snapshot, src: AddSource, i: number) {
     this.#snapshot = snapshot;
-    this.add = add;
+    this.#src = src;
+    this.#i = i;
+  }
+  get #m(): FileMemo {
+    this.#memo ??= { add: this.#src.action(this.#i), stats: null };
+    return this.#memo;
+  }
+  get add(): AddAction {
+    return this.#m.add;
   }
   get path(): string {
-    return this.add.path;
+    // Made from the checkpoint's path column on first use, then kept (sorts read it often).
+    this.#path ??= this.#src.path(this.#i);
+    return this.#path;
   }
   get key(): string {
-    this.#key ??= this.#snapshot.keyOf(this.add.path);
-    return this.#key;
+    const m = this.#m;
+    m.key ??= this.#snapshot.keyOf(this.path);
+    return m.key;
   }
   get size(): number {
     return this.add.size;
@@ -353,19 +378,29 @@ class ActiveFile implements DeltaFile {
     return this.add.dataChange;
   }
   get partitionValues(): Readonly<Record<string, PartitionScalar>> {
-    this.#partitionValues ??= this.#snapshot.partitionValuesOf(this.add);
-    return this.#partitionValues;
+    const m = this.#m;
+    m.partitionValues ??= this.#snapshot.partitionValuesOf(m.add);
+    return m.partitionValues;
   }
   get deletionVector(): DeletionVectorDescriptor | undefined {
-    return this.add.deletionVector ?? undefined;
+    return this.#src.deletionVector(this.#i) ?? undefined;
   }
   get tags(): Readonly<Record<string, string | null>> | undefined {
     return this.add.tags ?? undefined;
   }
   get stats(): FileStatistics | undefined {
-    if (this.#stats === null) this.#stats = this.#snapshot.statsOf(this.add);
-    return this.#stats;
+    const m = this.#m;
+    if (m.stats === null) m.stats = this.#snapshot.statsOf(m.add);
+    return m.stats;
   }
+}
+
+interface FileMemo {
+  add: AddAction;
+  key?: string;
+  partitionValues?: Record<string, PartitionScalar>;
+  /** null: not parsed yet. */
+  stats: FileStatistics | undefined | null;
 }
 
 function normalizeOperand(
