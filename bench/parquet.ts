@@ -1,6 +1,6 @@
 /**
- * Parquet → Arrow decode of a 1,000,000-row file: lakekit's decoder path (parquet-wasm
- * `readParquet` → apache-arrow `tableFromIPC`, as `decodeParquet` in src/iceberg/table/read.ts)
+ * Parquet → Arrow decode of a 1,000,000-row file: lakekit's decoder path (parquet-wasm →
+ * apache-arrow `tableFromIPC`, as `decodeParquet`/`decodeParquetColumns` in src/iceberg/table/read.ts)
  * vs pyarrow `pq.read_table` on the same file, all five columns and a three-column projection,
  * with hyparquet (pure JS, columnar arrays rather than Arrow) measured beside them. Each
  * repetition reads the file from disk (page cache warm) and decodes it; the answer's row and
@@ -16,8 +16,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { parquetRead } from 'hyparquet';
-import { ParquetFile, readParquet } from 'parquet-wasm';
-import { decodeParquet } from '../src/iceberg/table/read.js';
+import { ParquetFile } from 'parquet-wasm';
+import { decodeParquet, decodeParquetColumns } from '../src/iceberg/table/read.js';
 import {
   type BenchResult,
   CACHE_DIR,
@@ -75,18 +75,15 @@ export function parquetFile(): string {
 }
 
 /**
- * lakekit's path as it is: `decodeParquet` for all columns; for the projection, the call
- * src/delta/log.ts makes (`readParquet` with `columns`). parquet-wasm 0.8.0's synchronous
- * `readParquet` ignores its options (measured: `columns` and `batchSize` change nothing; 1024-row
- * batches come back), so the projection is completed in Arrow JS with `select` — the columns
- * are decoded all the same, which is what this row measures.
+ * lakekit's path as it is: `decodeParquet` for all columns (parquet-wasm's synchronous
+ * `readParquet`); for the projection, `decodeParquetColumns` with the column names, which
+ * `readTask` in src/iceberg/table/read.ts uses once it has mapped the projected field ids to the
+ * file's column names (parquet-wasm's asynchronous `ParquetFile.read`, since the synchronous
+ * `readParquet` ignores `columns`).
  */
 async function lakekitDecode(path: string, columns?: string[]): Promise<[number, number]> {
   const bytes = await readFile(path);
-  let t = columns
-    ? tableFromIPC(readParquet(bytes, { columns, batchSize: 65_536 }).intoIPCStream())
-    : decodeParquet(bytes, path);
-  if (columns && t.numCols !== columns.length) t = t.select(columns);
+  const t = columns ? await decodeParquetColumns(bytes, path, columns) : decodeParquet(bytes, path);
   return [t.numRows, t.numCols];
 }
 

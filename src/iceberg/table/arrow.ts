@@ -256,6 +256,10 @@ function buildPrimitive(t: PrimitiveType, vals: readonly (IcebergValue | null)[]
     }
     default: {
       // LargeUtf8 / LargeBinary: 64-bit offsets.
+      if (t === 'string') {
+        const ascii = asciiStrings(vals as readonly (string | null)[]);
+        if (ascii) return makeData({ ...(base as object), ...ascii } as never);
+      }
       const parts = vals.map((v) =>
         v === null ? new Uint8Array(0) : typeof v === 'string' ? te.encode(v) : (v as Uint8Array),
       );
@@ -276,6 +280,54 @@ function buildPrimitive(t: PrimitiveType, vals: readonly (IcebergValue | null)[]
   }
 }
 
+const NON_ASCII = /\P{ASCII}/u;
+
+/**
+ * Offsets and bytes of a string column when every string is ASCII (one byte per UTF-16 unit): one
+ * native join and latin1 encode instead of an encoder call and a copy per value. Undefined
+ * otherwise.
+ */
+function asciiStrings(
+  vals: readonly (string | null)[],
+): { valueOffsets: BigInt64Array; data: Uint8Array } | undefined {
+  const text = vals.map((v) => v ?? '').join('');
+  if (NON_ASCII.test(text)) return undefined;
+  const valueOffsets = new BigInt64Array(vals.length + 1);
+  let total = 0;
+  for (let i = 0; i < vals.length; i++) {
+    total += (vals[i] ?? '').length;
+    valueOffsets[i + 1] = BigInt(total);
+  }
+  // Its own buffer (not a slice of Node's shared Buffer pool).
+  const data = new Uint8Array(text.length);
+  Buffer.from(data.buffer, data.byteOffset, data.byteLength).write(text, 'latin1');
+  return { valueOffsets, data };
+}
+
+/** Whether `v` is already the in-memory value `toInternal` would return for `t` (common types only). */
+function isInternal(t: PrimitiveType, v: unknown): boolean {
+  switch (t) {
+    case 'string':
+      return typeof v === 'string';
+    case 'long':
+    case 'timestamp':
+    case 'timestamptz':
+    case 'timestamp_ns':
+    case 'timestamptz_ns':
+    case 'time':
+      return typeof v === 'bigint';
+    case 'double':
+      return typeof v === 'number';
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'int':
+    case 'date':
+      return typeof v === 'number' && (v | 0) === v;
+    default:
+      return false;
+  }
+}
+
 /**
  * Arrow data for a column of `type` from caller values (row objects). Primitive values are coerced
  * with `toInternal` (ISO strings, Dates, numbers, …); structs are objects, lists arrays, maps `Map`s
@@ -288,11 +340,29 @@ export function buildColumn(field: NestedField, values: readonly unknown[], what
     if (i >= 0)
       throw validationError('NullInRequiredColumn', `column ${what} is required but row ${i} has no value`);
   }
-  if (isPrimitive(t))
-    return buildPrimitive(
-      t,
-      values.map((v, i) => (v === null || v === undefined ? null : toInternal(t, v, `${what} (row ${i})`))),
-    );
+  if (isPrimitive(t)) {
+    const out = new Array<IcebergValue | null>(values.length);
+    // Text literals (ISO dates and timestamps) repeat within a column: each distinct one is
+    // parsed once. `toInternal` is a pure function of the literal, so the cache changes nothing.
+    let parsed: Map<string, IcebergValue> | undefined;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      // Values already in their in-memory form skip `toInternal` and the per-row message it
+      // takes (a profiled append spent more on building those strings than on coercing).
+      if (v === null || v === undefined) out[i] = null;
+      else if (isInternal(t, v)) out[i] = v as IcebergValue;
+      else if (typeof v === 'string') {
+        parsed ??= new Map();
+        let x = parsed.get(v);
+        if (x === undefined) {
+          x = toInternal(t, v, `${what} (row ${i})`);
+          parsed.set(v, x);
+        }
+        out[i] = x;
+      } else out[i] = toInternal(t, v, `${what} (row ${i})`);
+    }
+    return buildPrimitive(t, out);
+  }
   const { nullBitmap, nullCount } = validity(values);
   const length = values.length;
   if (t.type === 'struct') {

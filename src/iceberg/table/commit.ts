@@ -12,12 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import { IcebergError } from '../errors.js';
 import { protocolError } from './errors.js';
-import type { FileIO } from './io.js';
+import { type FileIO, settleWrites } from './io.js';
 import {
   type DataFile,
   EntryStatus,
   type ManifestEntry,
   type ManifestFile,
+  readManifestList,
   summarizePartitions,
   writeManifest,
   writeManifestList,
@@ -76,6 +77,30 @@ function fileName(location: string, name: string): string {
 const num = (s: Record<string, string> | undefined, k: string) => Number(s?.[k] ?? 0) || 0;
 
 /**
+ * Bytes of the manifest lists this process wrote, by location and `FileIO`. Files in an Iceberg
+ * table are never rewritten in place (every name carries a UUID or snapshot id), so the bytes under
+ * a location are the bytes there for good; the next append on the same table stages on top of the
+ * list it just wrote and reads it from here instead of from storage (a GET per append on S3).
+ */
+const listBytes = new WeakMap<FileIO, Map<string, Uint8Array>>();
+const LIST_CACHE_MAX = 16;
+
+function rememberList(io: FileIO, path: string, bytes: Uint8Array): void {
+  let m = listBytes.get(io);
+  if (!m) {
+    m = new Map();
+    listBytes.set(io, m);
+  }
+  if (m.size >= LIST_CACHE_MAX) m.delete(m.keys().next().value as string);
+  m.set(path, bytes);
+}
+
+async function parentManifests(io: FileIO, parent: Snapshot): Promise<ManifestFile[]> {
+  const cached = listBytes.get(io)?.get(parent.manifestList);
+  return cached ? readManifestList(cached, parent.manifestList) : readManifestListOf(io, parent);
+}
+
+/**
  * Writes the manifests and manifest list of a change on top of `base`'s branch head. Every path
  * written is pushed to `written` (for cleanup). Returns the snapshot and the commit request.
  */
@@ -85,16 +110,50 @@ export async function stageSnapshot(
   change: StagedChange,
   snapshotId: bigint,
   written: string[],
-): Promise<{ snapshot: Snapshot; requirements: unknown[]; updates: unknown[]; removedRecords: number }> {
+): Promise<StagedSnapshot> {
+  const uploads: Promise<void>[] = [];
+  try {
+    return await stageInto(base, io, change, snapshotId, written, uploads);
+  } catch (e) {
+    // Let uploads still in flight land before the caller deletes `written`.
+    await Promise.allSettled(uploads);
+    throw e;
+  }
+}
+
+type StagedSnapshot = {
+  snapshot: Snapshot;
+  requirements: unknown[];
+  updates: unknown[];
+  removedRecords: number;
+};
+
+async function stageInto(
+  base: TableMetadata,
+  io: FileIO,
+  change: StagedChange,
+  snapshotId: bigint,
+  written: string[],
+  uploads: Promise<void>[],
+): Promise<StagedSnapshot> {
   const branch = change.branch ?? 'main';
   const headId = base.refs[branch]?.snapshotId;
   const parent = headId === undefined ? undefined : snapshotById(base, headId);
   const version: 1 | 2 = base.formatVersion === 1 ? 1 : 2;
   const seq = version === 1 ? 0 : base.lastSequenceNumber + 1;
   const schema = schemaOf(base);
-  const parentManifests = parent ? await readManifestListOf(io, parent) : [];
+  const parentList = parent ? parentManifests(io, parent) : Promise.resolve([]);
+  parentList.catch(() => {}); // awaited below, after the new manifests are under way
   const manifests: ManifestFile[] = [];
   const commitId = randomUUID();
+  // Manifest and manifest-list uploads run concurrently (their sizes are known once encoded);
+  // all of them have finished, successfully, before this function returns.
+  const upload = (path: string, bytes: Uint8Array) => {
+    written.push(path);
+    const p = io.write(path, bytes, { ifAbsent: true });
+    p.catch(() => {}); // surfaced by settleWrites
+    uploads.push(p);
+  };
 
   // New data files, one manifest per partition spec.
   let addedRecords = 0;
@@ -119,8 +178,7 @@ export async function stageSnapshot(
     }));
     const bytes = writeManifest(version, entries, spec, schema);
     const path = fileName(base.location, `${commitId}-m${k++}.avro`);
-    written.push(path);
-    await io.write(path, bytes, { ifAbsent: true });
+    upload(path, bytes);
     manifests.push({
       manifestPath: path,
       manifestLength: bytes.byteLength,
@@ -159,8 +217,7 @@ export async function stageSnapshot(
     }));
     const bytes = writeManifest(version, entries, spec, schema, 'deletes');
     const path = fileName(base.location, `${commitId}-m${k++}.avro`);
-    written.push(path);
-    await io.write(path, bytes, { ifAbsent: true });
+    upload(path, bytes);
     manifests.push({
       manifestPath: path,
       manifestLength: bytes.byteLength,
@@ -185,7 +242,7 @@ export async function stageSnapshot(
   let removedRecords = 0;
   let removedSize = 0;
   const stillToRemove = new Set(change.removed);
-  for (const m of parentManifests) {
+  for (const m of await parentList) {
     if (
       change.removed.size === 0 ||
       m.content !== 0 ||
@@ -213,8 +270,7 @@ export async function stageSnapshot(
     const spec = specOf(base, m.partitionSpecId);
     const bytes = writeManifest(version, kept, spec, schema);
     const path = fileName(base.location, `${commitId}-m${k++}.avro`);
-    written.push(path);
-    await io.write(path, bytes, { ifAbsent: true });
+    upload(path, bytes);
     const live = kept.filter((e) => e.status === EntryStatus.Existing);
     const dead = kept.filter((e) => e.status === EntryStatus.Deleted);
     manifests.push({
@@ -274,13 +330,14 @@ export async function stageSnapshot(
   summary['total-equality-deletes'] = String(num(ps, 'total-equality-deletes'));
 
   const listPath = fileName(base.location, `snap-${snapshotId}-1-${commitId}.avro`);
-  const listBytes = writeManifestList(version, listed, {
+  const listFile = writeManifestList(version, listed, {
     snapshotId,
     ...(parent ? { parentSnapshotId: parent.snapshotId } : {}),
     sequenceNumber: seq,
   });
-  written.push(listPath);
-  await io.write(listPath, listBytes, { ifAbsent: true });
+  upload(listPath, listFile);
+  await settleWrites(uploads);
+  rememberList(io, listPath, listFile);
 
   const snapshot: Snapshot = {
     snapshotId,
@@ -344,10 +401,20 @@ export async function commitWithRetry(
   io: FileIO,
   initial: TableMetadata,
   stage: (base: TableMetadata, written: string[]) => Promise<{ change: StagedChange }>,
-  opts: { retry?: Partial<RetryPolicy>; signal?: AbortSignal; keep?: string[] } = {},
+  opts: {
+    retry?: Partial<RetryPolicy>;
+    signal?: AbortSignal;
+    keep?: string[];
+    /**
+     * Uploads of `keep` files still in flight: staging overlaps with them, and the commit waits
+     * for all of them (a failed one fails the write and its files are deleted).
+     */
+    uploads?: Promise<unknown>[];
+  } = {},
 ): Promise<CommitResult> {
   const policy = { ...DEFAULT_RETRY, ...opts.retry };
   const keep = opts.keep ?? [];
+  const uploads = opts.uploads ?? [];
   const snapshotId = newSnapshotId();
   let base = initial;
   for (let attempt = 1; ; attempt++) {
@@ -356,7 +423,9 @@ export async function commitWithRetry(
     try {
       const { change } = await stage(base, written);
       request = await stageSnapshot(base, io, change, snapshotId, written);
+      await settleWrites(uploads);
     } catch (e) {
+      await Promise.allSettled(uploads);
       await deleteAll(io, [...written, ...keep]);
       throw e;
     }

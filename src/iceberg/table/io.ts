@@ -20,6 +20,16 @@ export interface FileIO {
   delete(location: string): Promise<void>;
 }
 
+/**
+ * Waits for every write to finish, then throws the first failure. Waiting for all (not the first
+ * rejection) matters for cleanup: a file still being uploaded when cleanup runs would be left behind.
+ */
+export async function settleWrites(writes: Iterable<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** Local files; `rewrite` maps location prefixes (e.g. a generator's warehouse) to directories. */
 export function localFileIO(rewrite: Record<string, string> = {}): FileIO {
   const toPath = (location: string): string => {
@@ -48,8 +58,16 @@ export function localFileIO(rewrite: Record<string, string> = {}): FileIO {
     },
     async write(location, bytes, opts) {
       const p = toPath(location);
-      await mkdir(dirname(p), { recursive: true });
-      await writeFile(p, bytes, { flag: opts?.ifAbsent ? 'wx' : 'w' });
+      const flag = opts?.ifAbsent ? 'wx' : 'w';
+      // The directory usually exists (data/ and metadata/ after the first write): create it only
+      // when the write says it is missing, saving a recursive mkdir per file.
+      try {
+        await writeFile(p, bytes, { flag });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        await mkdir(dirname(p), { recursive: true });
+        await writeFile(p, bytes, { flag });
+      }
     },
     async delete(location) {
       await rm(toPath(location), { force: true });

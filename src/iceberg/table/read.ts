@@ -1,6 +1,8 @@
 /**
  * Reading planned files into Arrow (spec "Scan Planning" / "Row-level Deletes"). Parquet is decoded
- * by parquet-wasm (arrow-rs), then each column is matched to the read schema by field id (the
+ * by parquet-wasm (arrow-rs) — only the top-level columns holding a projected field id (found by id
+ * in the file's footer), and on a decode-pool worker for large files (decode-pool.ts) — then each
+ * column is matched to the read schema by field id (the
  * `PARQUET:field_id` Arrow metadata), so renamed and reordered columns read correctly; columns
  * missing from an old file become nulls (or the v3 `initial-default`); int→long, float→double and
  * decimal widening are applied. Position and equality deletes and the residual filter drop rows,
@@ -28,7 +30,8 @@ import {
   tableFromIPC,
   type Vector,
 } from 'apache-arrow';
-import { readParquet } from 'parquet-wasm';
+import { parquetMetadata, type SchemaElement } from 'hyparquet';
+import { ParquetFile, readParquet } from 'parquet-wasm';
 import {
   arrowFieldId,
   buildColumn,
@@ -38,6 +41,7 @@ import {
   typeToArrow,
   valueReader,
 } from './arrow.js';
+import { decodeInPool } from './decode-pool.js';
 import { protocolError, validationError } from './errors.js';
 import { type Bound, evalRow, referencedFieldIds } from './expressions.js';
 import type { FileIO } from './io.js';
@@ -70,6 +74,97 @@ export function decodeParquet(bytes: Uint8Array, file: string): Table {
       e,
     );
   }
+}
+
+/**
+ * The top-level Parquet columns of a file that carry one of the field ids `ids`, by name, read from
+ * the footer; `undefined` when projecting would not pay or cannot be expressed by name: every
+ * column is wanted, none is (the row count still has to come from somewhere), or a wanted name
+ * holds a `.` (parquet-wasm splits column names on dots into nested paths).
+ */
+export function projectedColumns(bytes: Uint8Array, ids: ReadonlySet<number>): string[] | undefined {
+  const n = bytes.byteLength;
+  if (n < 12) return undefined;
+  const footerLen = new DataView(bytes.buffer, bytes.byteOffset, n).getUint32(n - 8, true);
+  if (footerLen + 12 > n) return undefined; // malformed: let the full decode report it
+  // Only the footer is parsed, so only the footer is copied.
+  const tail = bytes.slice(n - 8 - footerLen).buffer;
+  let schema: SchemaElement[];
+  try {
+    schema = parquetMetadata(tail).schema;
+  } catch {
+    return undefined;
+  }
+  const names: string[] = [];
+  let total = 0;
+  let i = 1;
+  const rootChildren = schema[0]?.num_children ?? 0;
+  for (let c = 0; c < rootChildren && i < schema.length; c++) {
+    const el = schema[i] as SchemaElement;
+    total++;
+    if (el.field_id !== undefined && ids.has(el.field_id)) {
+      if (el.name.includes('.')) return undefined;
+      names.push(el.name);
+    }
+    i = skipSubtree(schema, i);
+  }
+  return names.length === 0 || names.length === total ? undefined : names;
+}
+
+function skipSubtree(schema: SchemaElement[], i: number): number {
+  let next = i + 1;
+  for (let c = 0; c < (schema[i]?.num_children ?? 0); c++) next = skipSubtree(schema, next);
+  return next;
+}
+
+/**
+ * Decodes the top-level columns `columns` of a Parquet file (all of them without `columns`).
+ * parquet-wasm's synchronous `readParquet` ignores its `columns` option, so a projection goes
+ * through the asynchronous `ParquetFile`, which honours it.
+ */
+export async function decodeParquetColumns(
+  bytes: Uint8Array,
+  file: string,
+  columns: string[] | undefined,
+): Promise<Table> {
+  if (!columns) return decodeParquet(bytes, file);
+  let pf: ParquetFile | undefined;
+  try {
+    pf = await ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    return tableFromIPC((await pf.read({ columns, batchSize: 65_536 })).intoIPCStream());
+  } catch (e) {
+    throw protocolError(
+      'MalformedParquet',
+      `${file}: cannot read Parquet (${String(e).replace(/^Error: /, '')})`,
+      e,
+    );
+  } finally {
+    pf?.free();
+  }
+}
+
+/**
+ * `decodeParquetColumns` on a decode-pool worker when the file is large enough and a worker is
+ * ready (so the files of a scan decode in parallel), else on this thread.
+ */
+async function decodeDataFile(
+  bytes: Uint8Array,
+  file: string,
+  columns: string[] | undefined,
+): Promise<Table> {
+  const pooled = decodeInPool(bytes, columns, 65_536);
+  if (!pooled) return decodeParquetColumns(bytes, file, columns);
+  let ipc: Uint8Array;
+  try {
+    ipc = await pooled;
+  } catch (e) {
+    throw protocolError(
+      'MalformedParquet',
+      `${file}: cannot read Parquet (${String((e as Error).message ?? e).replace(/^Error: /, '')})`,
+      e,
+    );
+  }
+  return tableFromIPC(ipc);
 }
 
 function sameArrowType(a: Data['type'], b: Data['type']): boolean {
@@ -358,7 +453,8 @@ export async function readTask(
   positions?: number[],
 ): Promise<RecordBatch[]> {
   const file = task.file.filePath;
-  const table = decodeParquet(await io.read(file, signal), file);
+  const bytesP = io.read(file, signal);
+  bytesP.catch(() => {}); // awaited below, once the delete files are in
 
   // Columns the filter and equality deletes need, even if not selected.
   const needIds = referencedFieldIds(task.residual);
@@ -386,6 +482,17 @@ export async function readTask(
   }
 
   const index = indexById(schema);
+  // Decode only the top-level columns holding a selected or needed field id, matched by id in the
+  // file's footer (so a column renamed since the file was written is still found).
+  const wantIds = new Set(fields.map((f) => f.id));
+  const tops = topLevelIds(schema);
+  for (const id of needIds) {
+    const top = tops.get(id);
+    if (top !== undefined) wantIds.add(top);
+  }
+  const bytes = await bytesP;
+  const table = await decodeDataFile(bytes, file, projectedColumns(bytes, wantIds));
+
   const out: RecordBatch[] = [];
   let rowBase = 0;
   for (const raw of table.batches) {
@@ -429,6 +536,39 @@ export async function readTask(
     if (!positions) out.push(...sliceKept(projected, keep));
     rowBase += n;
   }
+  return out;
+}
+
+const topLevelCache = new WeakMap<Schema, Map<number, number>>();
+
+/** For every field id of `schema`, the id of the top-level field that contains it (or is it). */
+function topLevelIds(schema: Schema): Map<number, number> {
+  let out = topLevelCache.get(schema);
+  if (out) return out;
+  const m = new Map<number, number>();
+  const visit = (t: IcebergType, top: number) => {
+    if (isPrimitive(t)) return;
+    if (t.type === 'struct')
+      for (const c of t.fields) {
+        m.set(c.id, top);
+        visit(c.type, top);
+      }
+    else if (t.type === 'list') {
+      m.set(t.elementId, top);
+      visit(t.element, top);
+    } else {
+      m.set(t.keyId, top);
+      m.set(t.valueId, top);
+      visit(t.key, top);
+      visit(t.value, top);
+    }
+  };
+  for (const f of schema.fields) {
+    m.set(f.id, f.id);
+    visit(f.type, f.id);
+  }
+  out = m;
+  topLevelCache.set(schema, out);
   return out;
 }
 

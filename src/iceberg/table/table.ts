@@ -153,11 +153,13 @@ export class IcebergTable {
     stage: Parameters<typeof commitWithRetry>[3],
     opts: WriteOptions,
     keep: string[] = [],
+    uploads: Promise<unknown>[] = [],
   ): Promise<CommitResult> {
     const r = await commitWithRetry(this.ops, this.io, this.#metadata, stage, {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       keep,
+      uploads,
     });
     this.#metadata = r.metadata;
     return r;
@@ -169,10 +171,13 @@ export class IcebergTable {
     const schema = schemaOf(md);
     const batch = await toTableBatch(data, schema);
     const keep: string[] = [];
+    // The data files upload while the snapshot is staged; the commit waits for them.
+    const uploads: Promise<unknown>[] = [];
     let files: DataFile[];
     try {
-      files = await writeDataFiles(this.io, md.location, batch, schema, specOf(md), keep);
+      files = await writeDataFiles(this.io, md.location, batch, schema, specOf(md), keep, uploads);
     } catch (e) {
+      await Promise.allSettled(uploads);
       await Promise.all(keep.map((p) => this.io.delete(p).catch(() => undefined)));
       throw e;
     }
@@ -188,6 +193,7 @@ export class IcebergTable {
       }),
       opts,
       keep,
+      uploads,
     );
     return r.snapshot;
   }

@@ -250,6 +250,34 @@ describe('commit conflicts and failures', () => {
     expect(await ids(table)).toEqual([4]);
   });
 
+  it('a failed upload fails the append, even one still in flight while the rest is staged; nothing is left behind', async () => {
+    // Data files upload while the manifests are staged: each case fails one write while others
+    // are still in flight (delayed), so cleanup must wait for those before deleting.
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const faulty = (fail: (loc: string) => boolean, slow: (loc: string) => boolean): typeof io => ({
+      ...io,
+      async write(loc, bytes, opts) {
+        if (slow(loc)) await sleep(60);
+        if (fail(loc)) throw new Error(`injected write failure ${loc}`);
+        return io.write(loc, bytes, opts);
+      },
+    });
+    const isData = (l: string) => l.includes('/data/');
+    const isList = (l: string) => /\/snap-[^/]+\.avro$/.test(l);
+    for (const [fail, slow] of [
+      [isData, isData], // a slow data upload fails after the manifests were written
+      [isList, isData], // the manifest list fails while the data uploads are still under way
+    ] as const) {
+      const t = new IcebergTable(cat.metadata, faulty(fail, slow), cat, 'test.customers');
+      const err = await t.append(range(0, 50).map((i) => customerRow(i))).catch((e) => e);
+      expect(String(err)).toMatch(/injected write failure/);
+      await sleep(100); // anything still in flight would land by now
+      expect(filesUnder(dir).filter((f) => !f.endsWith('.json'))).toEqual([]);
+      expect(cat.commits).toBe(0);
+      expect(t.currentSnapshot()).toBeUndefined();
+    }
+  });
+
   it('cleans up on a non-retriable commit error', async () => {
     cat.failNext = ['server'];
     await expect(table.append([customerRow(3)])).rejects.toThrow(/injected bad request/);
@@ -307,5 +335,49 @@ describe('maintenance', () => {
     expect(table.snapshots()).toHaveLength(1);
     expect(dataFiles()).toBeLessThan(before);
     expect(await ids(table)).toEqual(range(20, 25));
+  });
+});
+
+describe('file metrics', () => {
+  it('bounds and counts from the column buffers equal the per-value ones (struct children take that path)', async () => {
+    const { computeMetrics, toTableBatch } = await import('../../../src/iceberg/table/write.js');
+    const { makeSchema, optional } = await import('../../../src/iceberg/table/types.js');
+    const prims = (base: number) => [
+      optional(base + 1, 'l', 'long'),
+      optional(base + 2, 'd', 'double'),
+      optional(base + 3, 's', 'string'),
+      optional(base + 4, 'day', 'date'),
+      optional(base + 5, 'ts', 'timestamptz'),
+      optional(base + 6, 'b', 'binary'),
+      optional(base + 7, 'i', 'int'),
+      optional(base + 8, 'f', 'float'),
+    ];
+    const schema = makeSchema([...prims(0), optional(100, 'nested', { type: 'struct', fields: prims(100) })]);
+    const strings = ['b', '\uffff', '😀', 'a', null, 'zz', 'é'];
+    const vals = (i: number) => ({
+      l: i % 5 === 0 ? null : BigInt((i * 7919) % 101) - 50n,
+      d: i % 6 === 0 ? Number.NaN : i % 4 === 0 ? null : i === 3 ? -0 : ((i * 37) % 11) - 5.5,
+      s: strings[i % strings.length],
+      day: i % 3 === 0 ? null : (i * 13) % 400,
+      ts: BigInt(i) * 1_000_003n - 7n,
+      b: i % 4 === 1 ? null : Uint8Array.of(i % 3, 255 - i, 0),
+      i: ((i * 31) % 17) - 8,
+      f: i % 9 === 0 ? Number.NaN : Math.fround(i / 3),
+    });
+    const rows = Array.from({ length: 40 }, (_, i) => ({ ...vals(i), nested: vals(i) }));
+    const m = computeMetrics(await toTableBatch(rows, schema), schema);
+    for (const f of prims(0)) {
+      const id = f.id;
+      const nid = id + 100;
+      expect(m.nullValueCounts.get(id), f.name).toBe(m.nullValueCounts.get(nid));
+      expect(m.valueCounts.get(id), f.name).toBe(m.valueCounts.get(nid));
+      expect(m.nanValueCounts.get(id), f.name).toBe(m.nanValueCounts.get(nid));
+      expect(m.lowerBounds.get(id), f.name).toEqual(m.lowerBounds.get(nid));
+      expect(m.upperBounds.get(id), f.name).toEqual(m.upperBounds.get(nid));
+      expect(m.lowerBounds.get(id), f.name).toBeDefined();
+    }
+    // Code-point order: U+1F600 sorts after U+FFFF (UTF-16 `<` says the opposite).
+    expect(deserializeValue('string', m.upperBounds.get(3)!)).toBe('😀');
+    expect(m.nanValueCounts.get(2)).toBeGreaterThan(0);
   });
 });
