@@ -254,7 +254,8 @@ export function deserializeValue(type: PrimitiveType, b: Uint8Array): IcebergVal
     case 'float':
       return d.getFloat32(0, true);
     case 'double':
-      return d.getFloat64(0, true);
+      // A column promoted from float to double keeps the 4-byte bounds its old files were written with.
+      return b.byteLength === 4 ? d.getFloat32(0, true) : d.getFloat64(0, true);
     case 'string':
       return dec.decode(b);
     case 'uuid':

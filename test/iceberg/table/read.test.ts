@@ -133,6 +133,15 @@ describe('reading PyIceberg tables', () => {
     expect(projectedColumns(bytes, new Set([1, 2, 3, 4, 5]))).toBeUndefined(); // all: full decode
   });
 
+  it('evolved table: a filter on price (widened float→double) plans over old 4-byte float bounds', async () => {
+    const md = load('evolved');
+    const plan = await planFiles(md, fixtureIO, { filter: lt('price', 1) });
+    const t = await planToArrow(fixtureIO, plan);
+    const want = expected('evolved').current_rows.filter((r) => (r.price as number) < 1);
+    expect(want.length).toBeGreaterThan(0);
+    expect(sortBy(rowsToJson(t, schemaOf(md).fields), 'id')).toEqual(sortBy(want, 'id'));
+  });
+
   it('a projected read with a filter on an unselected column still filters by it', async () => {
     const md = load('evolved');
     const plan = await planFiles(md, fixtureIO, { filter: lt('id', 5) });
