@@ -337,7 +337,12 @@ const registry: ServiceDef = {
     return {
       command: jvm.java,
       args: [
-        ...jvmFlags(ctx, jvm, `registry${a.generation}`, 256, jar),
+        // A long-running server that every registration goes through: C2 as well as C1. Measured with
+        // interleaved runs (stack/README.md "Schema Registry throughput"): 12–40% less registry CPU
+        // per registration once warm, start-up about the same.
+        ...jvmFlags(ctx, jvm, `registry${a.generation}`, 256, jar).filter(
+          (f) => f !== '-XX:TieredStopAtLevel=1',
+        ),
         '-Dquarkus.http.host=127.0.0.1',
         `-Dquarkus.http.port=${p.registry}`,
         // Without these, health and metrics bind 0.0.0.0:9000 (disabling has no effect at run time).
@@ -347,9 +352,12 @@ const registry: ServiceDef = {
         v3
           ? '-Dapicurio.rules.global.compatibility=BACKWARD'
           : '-Dregistry.rules.global.compatibility=BACKWARD',
-        // Every request is otherwise logged twice (access log and audit log) at INFO.
+        // Every request is otherwise logged at INFO: an access line (its category is
+        // io.quarkus.http.access-log, so switching the log off is the reliable way), an audit line and,
+        // per registration, "Incrementing total schemas counter" from the storage metrics.
+        '-Dquarkus.http.access-log.enabled=false',
         '-Dquarkus.log.category."io.apicurio.registry.logging.audit".level=WARN',
-        '-Dquarkus.log.category."io.quarkus.vertx.http.runtime.filters.accesslog".level=WARN',
+        '-Dquarkus.log.category."io.apicurio.registry.storage.metrics".level=WARN',
         '-jar',
         jar,
       ],
