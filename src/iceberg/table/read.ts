@@ -41,7 +41,7 @@ import {
   typeToArrow,
   valueReader,
 } from './arrow.js';
-import { decodeInPool } from './decode-pool.js';
+import { bytesHandle, decodeInPool } from './decode-pool.js';
 import { protocolError, validationError } from './errors.js';
 import { type Bound, evalRow, referencedFieldIds } from './expressions.js';
 import type { FileIO } from './io.js';
@@ -68,11 +68,7 @@ export function decodeParquet(bytes: Uint8Array, file: string): Table {
     // Large batches: per-batch overhead (IPC framing, projection) dominates at the 1024-row default.
     return tableFromIPC(readParquet(bytes, { batchSize: 65_536 }).intoIPCStream());
   } catch (e) {
-    throw protocolError(
-      'MalformedParquet',
-      `${file}: cannot read Parquet (${String(e).replace(/^Error: /, '')})`,
-      e,
-    );
+    throw malformed(file, e);
   }
 }
 
@@ -120,7 +116,8 @@ function skipSubtree(schema: SchemaElement[], i: number): number {
 /**
  * Decodes the top-level columns `columns` of a Parquet file (all of them without `columns`).
  * parquet-wasm's synchronous `readParquet` ignores its `columns` option, so a projection goes
- * through the asynchronous `ParquetFile`, which honours it.
+ * through the asynchronous `ParquetFile`, which honours it, reading from a Blob-shaped view of the
+ * bytes (`bytesHandle`: no copy of the whole file).
  */
 export async function decodeParquetColumns(
   bytes: Uint8Array,
@@ -130,17 +127,18 @@ export async function decodeParquetColumns(
   if (!columns) return decodeParquet(bytes, file);
   let pf: ParquetFile | undefined;
   try {
-    pf = await ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    pf = await ParquetFile.fromFile(bytesHandle(bytes));
     return tableFromIPC((await pf.read({ columns, batchSize: 65_536 })).intoIPCStream());
   } catch (e) {
-    throw protocolError(
-      'MalformedParquet',
-      `${file}: cannot read Parquet (${String(e).replace(/^Error: /, '')})`,
-      e,
-    );
+    throw malformed(file, e);
   } finally {
     pf?.free();
   }
+}
+
+function malformed(file: string, e: unknown): Error {
+  const msg = String((e as Error | undefined)?.message ?? e).replace(/^Error: /, '');
+  return protocolError('MalformedParquet', `${file}: cannot read Parquet (${msg})`, e);
 }
 
 /**
@@ -158,11 +156,7 @@ async function decodeDataFile(
   try {
     ipc = await pooled;
   } catch (e) {
-    throw protocolError(
-      'MalformedParquet',
-      `${file}: cannot read Parquet (${String((e as Error).message ?? e).replace(/^Error: /, '')})`,
-      e,
-    );
+    throw malformed(file, e);
   }
   return tableFromIPC(ipc);
 }

@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { Table as WasmTable, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
 import { decodeInPool, POOL_MIN_BYTES, poolReady, poolSize } from '../../../src/iceberg/table/decode-pool.js';
 import { lt } from '../../../src/iceberg/table/expressions.js';
 import { localFileIO } from '../../../src/iceberg/table/io.js';
-import { decodeParquet } from '../../../src/iceberg/table/read.js';
+import { decodeParquet, decodeParquetColumns } from '../../../src/iceberg/table/read.js';
 import { IcebergTable } from '../../../src/iceberg/table/table.js';
 import { makeSchema, optional, required } from '../../../src/iceberg/table/types.js';
 import { encodeParquet, toTableBatch } from '../../../src/iceberg/table/write.js';
@@ -26,6 +27,15 @@ async function parquetBytes(n: number): Promise<Uint8Array> {
     score: i * 0.25,
   }));
   return encodeParquet(await toTableBatch(rows, schema));
+}
+
+/** `parquetBytes(n)` rewritten with row groups of `groupRows` rows. */
+async function groupedBytes(n: number, groupRows: number): Promise<Uint8Array> {
+  const ipc = tableToIPC(decodeParquet(await parquetBytes(n), 'mem'), 'stream');
+  return writeParquet(
+    WasmTable.fromIPCStream(ipc),
+    new WriterPropertiesBuilder().setMaxRowGroupSize(groupRows).build(),
+  );
 }
 
 describe('Parquet decode pool', () => {
@@ -47,6 +57,19 @@ describe('Parquet decode pool', () => {
     );
     expect(projected.schema.fields.map((f) => f.name)).toEqual(['id', 'score']);
     expect(projected.getChild('score')?.get(4999)).toBe(4999 * 0.25);
+  });
+
+  it('reads a projection inline from bytes at an offset inside a larger buffer (e.g. a pooled Buffer)', async () => {
+    const bytes = await groupedBytes(3000, 1000);
+    const host = Buffer.alloc(bytes.byteLength + 200, 0xee);
+    host.set(bytes, 100);
+    const view = host.subarray(100, 100 + bytes.byteLength);
+    const inline = decodeParquet(bytes, 'mem');
+    const projected = await decodeParquetColumns(view, 'mem', ['score', 'id']);
+    expect(projected.schema.fields.map((f) => f.name)).toEqual(['id', 'score']);
+    expect(projected.numRows).toBe(3000);
+    expect(projected.getChild('id')?.toArray()).toEqual(inline.getChild('id')?.toArray());
+    expect(projected.getChild('score')?.toArray()).toEqual(inline.getChild('score')?.toArray());
   });
 
   it('leaves small files to the caller and reports a broken file as an error', async () => {
