@@ -34,7 +34,7 @@ import { deserializer, serializer } from '../src/registry/serdes/index.js';
 import { FakeRegistry } from '../test/fixtures/registry/fake-registry.js';
 
 const SECONDS = Number(process.argv[2] ?? 2);
-const ROUNDS = 5;
+const ROUNDS = 10;
 const N = 256;
 
 const AVRO = JSON.stringify({
