@@ -1,36 +1,44 @@
 /**
  * Reads Parquet checkpoint (and sidecar) files into log actions, built for checkpoints of millions
- * of `add` rows. What a 1M-add checkpoint profile showed, and what is done about it:
+ * of `add` rows. What 1M-add checkpoint profiles showed, and what is done about it:
  *
  * - parquet-wasm's sync `readParquet` ignores `columns`, so every column — the `add.stats` JSON
  *   strings (~100 bytes a row) and the all-null `remove` struct included — was decoded and copied
- *   to JS. The async `ParquetFile` reader honours projection, down to nested leaves.
- * - Only projected column chunks are fetched (ranged GETs at the footer's offsets); parquet-wasm
- *   reads them through a Blob-shaped view of the object (`RangedObject`).
- * - Columns whose chunk statistics say "all null" are not decoded at all; action columns present
- *   in a handful of rows (metaData, protocol, txn, ...) are located by one required leaf and then
- *   decoded for just that row range (decoding a 10-leaf struct over a million null rows cost more
- *   than the adds' paths).
- * - `add.path` and `add.stats` are not decoded by parquet-wasm when their layout allows: their raw
- *   chunks are indexed in place (byte-array-column.ts), paths are made per row on demand and
- *   statistics are indexed on first use.
+ *   to JS. Only the wanted columns are read, and only their column chunks are fetched (ranged
+ *   reads at the footer's offsets, nearby ranges merged).
+ * - Columns whose chunk statistics say "all null" are not read at all.
+ * - Every column a snapshot needs is read from its raw chunk bytes when its layout allows
+ *   (byte-array-column.ts): paths indexed in place and made per row on demand, statistics and
+ *   partition values indexed on first use, sizes / times / flags as typed arrays, and the rare
+ *   actions (metaData, protocol, txn, ...) located by the levels of one leaf, then assembled at
+ *   just those rows. parquet-wasm (imported on first need) decodes only what that reader refuses
+ *   (DELTA_* encodings, LZ4, deeper nesting), as before: its decode, IPC copy and start-up were
+ *   ~0.7 s of a ~1.1 s load.
  * - `add` rows stay columnar (`CheckpointAdds`): an `AddAction` object is made when someone asks
- *   for one, reading its fields from the Arrow columns.
+ *   for one, reading its fields from the columns.
  */
 import { isAscii } from 'node:buffer';
 import { type Table, tableFromIPC, type Vector } from 'apache-arrow';
-import { type FileMetaData, parquetMetadataAsync } from 'hyparquet';
-import { ParquetFile } from 'parquet-wasm/node';
+import { type ColumnMetaData, type FileMetaData, parquetMetadataAsync } from 'hyparquet';
+import type { ParquetFile } from 'parquet-wasm/node';
 import type { ObjectStore } from '../storage/index.js';
 import type { AddAction, DeletionVectorDescriptor, LogAction } from './actions.js';
 import {
   type ByteArrayIndex,
   byteArrayChunks,
   chunkRange,
+  definedRows,
   indexByteArrays,
   LazyStatsColumn,
+  LazyStringMap,
+  leafOf,
+  rawChunks,
+  readNumberColumn,
+  readStructRows,
+  type StringMapLayout,
   stringAt,
-} from './byte-array-column.js';
+  stringMapLayout,
+} from './raw-columns.js';
 
 type AnyVector = Vector;
 
@@ -43,6 +51,7 @@ function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return v;
+  if (v instanceof Date) return v.getTime();
   const json =
     typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as { toJSON(): unknown }).toJSON() : v;
   if (Array.isArray(json)) return json.map(plain);
@@ -55,6 +64,20 @@ function plain(v: unknown): unknown {
     return out;
   }
   return json;
+}
+
+/**
+ * A string-to-string map entry of a row (an Arrow MapRow or an object of the raw reader) as an
+ * object; null values are kept (a null partition value is not an absent one), a null map is null.
+ */
+function stringMap(v: unknown): Record<string, string | null> | null {
+  if (v === null || v === undefined) return null;
+  const json =
+    typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as { toJSON(): unknown }).toJSON() : v;
+  const out: Record<string, string | null> = {};
+  for (const [k, x] of Object.entries(json as Record<string, unknown>))
+    out[k] = x === null || x === undefined ? null : String(x);
+  return out;
 }
 
 /** Converts row `i` of a struct column into a plain action object (small columns only). */
@@ -91,18 +114,43 @@ export class ArrayAddSource implements AddSource {
   }
 }
 
+/** A column read by row: an Arrow vector or one read from the raw chunk bytes. */
+interface RowGetter {
+  get(row: number): unknown;
+}
+
+/** Values of a raw number column (NaN: null) by row. */
+function numberGetter(values: Float64Array): RowGetter {
+  return {
+    get(row) {
+      const v = values[row];
+      return v === undefined || Number.isNaN(v) ? null : v;
+    },
+  };
+}
+
+/** Values of a raw BOOLEAN column (0 / 1, NaN: null) by row. */
+function booleanGetter(values: Float64Array): RowGetter {
+  return {
+    get(row) {
+      const v = values[row];
+      return v === undefined || Number.isNaN(v) ? null : v === 1;
+    },
+  };
+}
+
 interface AddColumns {
-  partitionValues: AnyVector | null;
-  size: AnyVector | null;
-  modificationTime: AnyVector | null;
-  dataChange: AnyVector | null;
+  partitionValues: RowGetter | null;
+  size: RowGetter | null;
+  modificationTime: RowGetter | null;
+  dataChange: RowGetter | null;
   /** An Arrow Utf8 column, or the raw column decoded on first use. */
-  stats: { get(row: number): unknown } | null;
-  statsParsed: AnyVector | null;
-  tags: AnyVector | null;
+  stats: RowGetter | null;
+  statsParsed: RowGetter | null;
+  tags: RowGetter | null;
   deletionVector: AnyVector | null;
-  baseRowId: AnyVector | null;
-  defaultRowCommitVersion: AnyVector | null;
+  baseRowId: RowGetter | null;
+  defaultRowCommitVersion: RowGetter | null;
 }
 
 /** An `add` row of a checkpoint whose fields are read from Arrow on demand. */
@@ -119,7 +167,7 @@ class CheckpointAdd implements AddAction {
     this.#dv = dv;
   }
   get partitionValues(): Record<string, string | null> {
-    return (plain(this.#c.partitionValues?.get(this.#i)) as Record<string, string | null>) ?? {};
+    return stringMap(this.#c.partitionValues?.get(this.#i)) ?? {};
   }
   get size(): number {
     return Number(this.#c.size?.get(this.#i) ?? 0);
@@ -138,8 +186,7 @@ class CheckpointAdd implements AddAction {
     return v ? (plain(v) as Record<string, unknown>) : null;
   }
   get tags(): Record<string, string | null> | null {
-    const v = this.#c.tags?.get(this.#i);
-    return v ? (plain(v) as Record<string, string | null>) : null;
+    return stringMap(this.#c.tags?.get(this.#i));
   }
   get deletionVector(): DeletionVectorDescriptor | null {
     return this.#dv;
@@ -196,18 +243,17 @@ export class CheckpointAdds implements AddSource {
     add: AnyVector | null,
     raw: {
       paths?: ByteArrayIndex | undefined;
-      /** An `add` struct holding `path` when `add` itself was decoded without it. */
-      pathsFrom?: AnyVector | null | undefined;
       stats?: LazyStatsColumn | undefined;
+      /** `add` fields read from raw chunk bytes (they win over Arrow children of the same name). */
+      columns?: Partial<Record<RawAddField, RowGetter>>;
     } = {},
   ): CheckpointAdds | undefined {
     let paths: PathColumn;
     if (raw.paths) paths = rawPathColumn(raw.paths);
     else {
-      const from = raw.pathsFrom ?? add;
-      const path = child(from, 'path');
-      if (!from || !path) return undefined;
-      paths = pathColumn(path, from);
+      const path = child(add, 'path');
+      if (!add || !path) return undefined;
+      paths = pathColumn(path, add);
     }
     if (paths.length === 0) return undefined;
     const rows = paths.rows;
@@ -233,17 +279,18 @@ export class CheckpointAdds implements AddSource {
         });
       }
     }
+    const rc = raw.columns ?? {};
     const cols: AddColumns = {
-      partitionValues: child(add, 'partitionValues'),
-      size: child(add, 'size'),
-      modificationTime: child(add, 'modificationTime'),
-      dataChange: child(add, 'dataChange'),
+      partitionValues: rc.partitionValues ?? child(add, 'partitionValues'),
+      size: rc.size ?? child(add, 'size'),
+      modificationTime: rc.modificationTime ?? child(add, 'modificationTime'),
+      dataChange: rc.dataChange ?? child(add, 'dataChange'),
       stats: raw.stats ?? child(add, 'stats'),
       statsParsed: child(add, 'stats_parsed'),
-      tags: child(add, 'tags'),
+      tags: rc.tags ?? child(add, 'tags'),
       deletionVector: dvCol,
-      baseRowId: child(add, 'baseRowId'),
-      defaultRowCommitVersion: child(add, 'defaultRowCommitVersion'),
+      baseRowId: rc.baseRowId ?? child(add, 'baseRowId'),
+      defaultRowCommitVersion: rc.defaultRowCommitVersion ?? child(add, 'defaultRowCommitVersion'),
     };
     return new CheckpointAdds(paths, cols, dvs);
   }
@@ -271,17 +318,25 @@ export class CheckpointAdds implements AddSource {
   }
 }
 
-/** FNV-1a over char codes: for ASCII, the same over a string and over its bytes. */
+/** FNV-1a over the char codes of `text[start, end)` (paths of ASCII Arrow batches). */
 function hashChars(text: string, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h;
 }
 
-/** FNV-1a over bytes: equals `hashChars` for ASCII. */
-function hashBytes(b: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+/**
+ * A hash of bytes `[start, end)` read four at a time (the superseded-path search hashes every
+ * path of the checkpoint: ~30 MB for a million adds). Collisions only cost a string compare.
+ */
+function hashBytes(view: DataView, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    h = Math.imul(h ^ view.getInt32(i, true), 0x9e3779b1);
+    h ^= h >>> 15;
+  }
+  for (; i < end; i++) h = Math.imul(h ^ view.getUint8(i), 0x01000193);
   return h;
 }
 
@@ -292,27 +347,30 @@ function rawPathColumn(ix: ByteArrayIndex): PathColumn {
   let count = 0;
   for (let r = 0; r < n; r++) if (ix.page[r]! >= 0) all[count++] = r;
   const rows = count < n ? all.subarray(0, count) : undefined;
-  const rowOf = (i: number): number => (rows ? rows[i]! : i);
   const encoder = new TextEncoder();
   return {
     length: count,
     rows,
-    get: (i) => stringAt(ix, rowOf(i))!,
+    get: (i) => stringAt(ix, rows ? rows[i]! : i)!,
     find(paths) {
       const out: number[] = [];
+      // Hashes of the wanted paths, and a 64K-bit filter over them that rejects almost every row
+      // before the Set lookup.
       const hashes = new Set<number>();
+      const filter = new Uint8Array(1 << 16);
       for (const path of paths) {
         const b = encoder.encode(path);
-        hashes.add(hashBytes(b, 0, b.length));
+        const h = hashBytes(new DataView(b.buffer, b.byteOffset, b.byteLength), 0, b.length);
+        hashes.add(h);
+        filter[h & 0xffff] = 1;
       }
+      const views = ix.pages.map((p) => new DataView(p.buffer, p.byteOffset, p.byteLength));
+      const { page, start, length } = ix;
       for (let i = 0; i < count; i++) {
-        const r = rowOf(i);
-        const s = ix.start[r]!;
-        if (
-          hashes.has(hashBytes(ix.pages[ix.page[r]!]!, s, s + ix.length[r]!)) &&
-          paths.has(stringAt(ix, r)!)
-        )
-          out.push(i);
+        const r = rows ? rows[i]! : i;
+        const s = start[r]!;
+        const h = hashBytes(views[page[r]!]!, s, s + length[r]!);
+        if (filter[h & 0xffff] === 1 && hashes.has(h) && paths.has(stringAt(ix, r)!)) out.push(i);
       }
       return out;
     },
@@ -500,9 +558,104 @@ async function decode(file: ParquetFile, options: Parameters<ParquetFile['read']
   return tableFromIPC(wasmTable.intoIPCStream());
 }
 
+/** `add` fields read from raw chunk bytes when their layout allows (see byte-array-column.ts). */
+type RawAddField =
+  | 'size'
+  | 'modificationTime'
+  | 'dataChange'
+  | 'baseRowId'
+  | 'defaultRowCommitVersion'
+  | 'partitionValues'
+  | 'tags';
+const RAW_NUMBER_FIELDS = new Set<string>([
+  'size',
+  'modificationTime',
+  'dataChange',
+  'baseRowId',
+  'defaultRowCommitVersion',
+]);
+const RAW_MAP_FIELDS = new Set<string>(['partitionValues', 'tags']);
+const NUMBER_TYPES = new Set<string>(['INT32', 'INT64', 'BOOLEAN']);
+
+/** How one projected column is read from raw bytes. */
+type RawPlan =
+  | { kind: 'path'; chunks: ColumnMetaData[] }
+  | { kind: 'stats'; chunks: ColumnMetaData[] }
+  | { kind: 'number'; field: RawAddField; boolean: boolean; chunks: ColumnMetaData[] }
+  | {
+      kind: 'map';
+      field: RawAddField;
+      layout: StringMapLayout;
+      keys: ColumnMetaData[];
+      values: ColumnMetaData[];
+    }
+  | { kind: 'locator'; action: string; level: number; chunks: ColumnMetaData[] };
+
+/** The raw-bytes plan of projected column `name` (`add.size`, `metaData.id`), if its layout allows. */
+function rawPlan(meta: FileMetaData, name: string): RawPlan | undefined {
+  const path = name.split('.');
+  const [top, sub] = path as [string, string];
+  if (name === 'add.path' || name === 'add.stats') {
+    const chunks = byteArrayChunks(meta, path);
+    if (!chunks) return undefined;
+    return name === 'add.path' ? { kind: 'path', chunks } : { kind: 'stats', chunks };
+  }
+  if (top === 'add' && RAW_NUMBER_FIELDS.has(sub)) {
+    const leaf = leafOf(meta, path);
+    if (!leaf || leaf.maxRep > 0 || !NUMBER_TYPES.has(leaf.type ?? '')) return undefined;
+    const chunks = rawChunks(meta, path);
+    return chunks && { kind: 'number', field: sub as RawAddField, boolean: leaf.type === 'BOOLEAN', chunks };
+  }
+  if (top === 'add' && RAW_MAP_FIELDS.has(sub)) {
+    const layout = stringMapLayout(meta, path);
+    const keys = layout && rawChunks(meta, layout.key.path);
+    const values = layout && rawChunks(meta, layout.value.path);
+    return keys && values && { kind: 'map', field: sub as RawAddField, layout: layout!, keys, values };
+  }
+  if (top !== 'add') {
+    const leaf = leafOf(meta, path);
+    if (!leaf || leaf.maxRep > 0) return undefined;
+    const chunks = rawChunks(meta, path);
+    return chunks && { kind: 'locator', action: top, level: leaf.defAt[0]!, chunks };
+  }
+  return undefined;
+}
+
+/** Largest gap between two wanted byte ranges that is read rather than requested separately. */
+const COALESCE_GAP = 64 * 1024;
+
+/** Fetches the bytes of `chunks`, merging ranges that (nearly) touch into one request. */
+async function fetchChunks(
+  obj: RangedObject,
+  chunks: readonly ColumnMetaData[],
+): Promise<Map<ColumnMetaData, Uint8Array>> {
+  const ranges = chunks.map((m) => ({ m, range: chunkRange(m) })).sort((a, b) => a.range[0] - b.range[0]);
+  const groups: Array<{ start: number; end: number; members: typeof ranges }> = [];
+  for (const r of ranges) {
+    const g = groups.at(-1);
+    if (g && r.range[0] <= g.end + COALESCE_GAP) {
+      g.end = Math.max(g.end, r.range[1]);
+      g.members.push(r);
+    } else groups.push({ start: r.range[0], end: r.range[1], members: [r] });
+  }
+  const out = new Map<ColumnMetaData, Uint8Array>();
+  await Promise.all(
+    groups.map(async (g) => {
+      const bytes = await obj.bytes(g.start, g.end);
+      for (const { m, range } of g.members)
+        out.set(m, bytes.subarray(range[0] - g.start, range[1] - g.start));
+    }),
+  );
+  return out;
+}
+
 /**
  * Reads the wanted action columns (`add` and the names in SPARSE_ACTIONS) of one Parquet
  * checkpoint or sidecar file of `size` bytes. Errors are plain; the caller names the file.
+ *
+ * Columns whose layout byte-array-column.ts reads (the common one: PLAIN or dictionary encoded,
+ * data page v1 or v2, a codec with a synchronous decompressor) are read from their raw chunk
+ * bytes; only the others, and the few rows holding rare actions, are decoded by parquet-wasm.
  */
 export async function readCheckpointParquet(
   store: ObjectStore,
@@ -536,48 +689,91 @@ export async function readCheckpointParquet(
   const sparse = SPARSE_ACTIONS.filter(([a, k]) => want.has(a) && someValue(`${a}.${k}`));
   for (const [a, k] of sparse) first.push(`${a}.${k}`);
   if (first.length === 0) return { adds: undefined, actions: [] };
-  // `add.path` and `add.stats`: raw bytes fetched alongside the decode and read by
-  // byte-array-column.ts (paths indexed now, statistics on first use).
-  const rawChunks = (name: string) =>
-    first.includes(name) ? byteArrayChunks(meta, name.split('.')) : undefined;
-  const fetchRaw = (chunks: ReturnType<typeof byteArrayChunks>) => {
-    if (!chunks) return undefined;
-    const p = Promise.all(chunks.map(async (m) => ({ meta: m, bytes: await obj.bytes(...chunkRange(m)) })));
-    p.catch(() => undefined); // Awaited below; a failure surfaces there.
-    return p;
-  };
-  const pathChunks = rawChunks('add.path');
-  const statsChunks = rawChunks('add.stats');
-  const pathBytes = fetchRaw(pathChunks);
-  const statsBytes = fetchRaw(statsChunks);
-  const projected = first.filter(
-    (c) => !(c === 'add.path' && pathChunks) && !(c === 'add.stats' && statsChunks),
+
+  const plans = new Map<string, RawPlan>();
+  for (const name of first) {
+    const plan = rawPlan(meta, name);
+    if (plan) plans.set(name, plan);
+  }
+  // The statistics (most of the file) are fetched on their own so that the other columns are read
+  // while they arrive; they are awaited last.
+  const statsPlan = plans.get('add.stats');
+  const statsBytes = statsPlan?.kind === 'stats' ? fetchChunks(obj, statsPlan.chunks) : undefined;
+  statsBytes?.catch(() => undefined); // Awaited below; a failure surfaces there.
+  const bytes = await fetchChunks(
+    obj,
+    [...plans.values()].flatMap((p) =>
+      p.kind === 'stats' ? [] : p.kind === 'map' ? [...p.keys, ...p.values] : p.chunks,
+    ),
   );
-  const file = await ParquetFile.fromFile(obj.asBlob());
+  const withBytes = (list: ColumnMetaData[], from = bytes) =>
+    list.map((m) => ({ meta: m, bytes: from.get(m)! }));
+
+  /** Columns parquet-wasm decodes: those without a raw plan, or whose raw read failed. */
+  const projected: string[] = [];
+  let paths: ByteArrayIndex | undefined;
+  const columns: Partial<Record<RawAddField, RowGetter>> = {};
+  /** Rows holding each sparse action, found from its locator's levels. */
+  const located = new Map<string, number[]>();
+  for (const name of first) {
+    const plan = plans.get(name);
+    try {
+      if (!plan) projected.push(name);
+      else if (plan.kind === 'path') paths = indexByteArrays(meta, ['add', 'path'], withBytes(plan.chunks));
+      else if (plan.kind === 'number') {
+        const values = readNumberColumn(meta, name.split('.'), withBytes(plan.chunks));
+        columns[plan.field] = plan.boolean ? booleanGetter(values) : numberGetter(values);
+      } else if (plan.kind === 'map')
+        columns[plan.field] = new LazyStringMap(
+          meta,
+          plan.layout,
+          withBytes(plan.keys),
+          withBytes(plan.values),
+          name,
+        );
+      else if (plan.kind === 'locator')
+        located.set(plan.action, definedRows(meta, name.split('.'), plan.level, withBytes(plan.chunks)));
+    } catch {
+      // A layout the raw reader does not take after all (e.g. deprecated BIT_PACKED levels).
+      projected.push(name);
+    }
+  }
+  bytes.clear();
+  const stats =
+    statsPlan?.kind === 'stats' && statsBytes
+      ? new LazyStatsColumn(meta, withBytes(statsPlan.chunks, await statsBytes))
+      : undefined;
+
+  let file: ParquetFile | undefined;
+  const open = async (): Promise<ParquetFile> => {
+    if (!file) {
+      // Loaded only for layouts the raw reader does not take: most loads never start the wasm.
+      const { ParquetFile } = await import('parquet-wasm/node');
+      file = await ParquetFile.fromFile(obj.asBlob());
+    }
+    return file;
+  };
   try {
     const table =
-      projected.length > 0 ? await decode(file, { columns: projected, batchSize: BATCH_SIZE }) : undefined;
+      projected.length > 0
+        ? await decode(await open(), { columns: projected, batchSize: BATCH_SIZE })
+        : undefined;
     const addCol = table?.getChild('add') ?? null;
-    let paths: ByteArrayIndex | undefined;
-    let pathsFrom: AnyVector | null | undefined;
-    if (pathBytes) {
-      const chunks = await pathBytes;
-      try {
-        paths = indexByteArrays(meta, ['add', 'path'], chunks);
-      } catch {
-        // A layout the index does not take after all (e.g. deprecated BIT_PACKED levels).
-        pathsFrom = (await decode(file, { columns: ['add.path'], batchSize: BATCH_SIZE })).getChild('add');
-      }
-    }
-    const stats = statsBytes ? new LazyStatsColumn(meta, await statsBytes) : undefined;
-    const adds = CheckpointAdds.fromColumn(addCol, { paths, pathsFrom, stats });
+    const adds = CheckpointAdds.fromColumn(addCol, { paths, stats, columns });
 
     // Pass 2: sparse actions, decoded whole but only over the rows that hold them.
-    const actions: LogAction[] = [];
+    const present: string[] = [];
     let lo = Number.POSITIVE_INFINITY;
     let hi = -1;
-    const present: string[] = [];
     for (const [a] of sparse) {
+      const at = located.get(a);
+      if (at) {
+        if (at.length === 0) continue;
+        present.push(a);
+        lo = Math.min(lo, at[0]!);
+        hi = Math.max(hi, at.at(-1)!);
+        continue;
+      }
       // The struct's validity says where the action is (its required leaf has none of its own).
       const col = table?.getChild(a);
       if (!col || col.nullCount === col.length) continue;
@@ -593,28 +789,77 @@ export async function readCheckpointParquet(
         row += d.length;
       }
     }
-    if (present.length > 0) {
-      const names = [...byColumn.keys()].filter((n) => present.includes(n.slice(0, n.indexOf('.'))));
-      const rows = await decode(file, {
-        columns: names,
-        batchSize: BATCH_SIZE,
-        offset: lo,
-        limit: hi - lo + 1,
-      });
-      for (const a of present) {
-        const col = rows.getChild(a);
-        if (!col) continue;
-        let row = 0;
-        for (const d of col.data) {
-          if (d.nullCount !== d.length)
-            for (let j = 0; j < d.length; j++)
-              if (d.getValid(j)) actions.push({ [a]: structRow(col, row + j) } as LogAction);
-          row += d.length;
-        }
+    if (present.length === 0) return { adds, actions: [] };
+    if (present.every((a) => located.has(a))) {
+      const actions = await readSparseRaw(obj, meta, present, located).catch(() => undefined);
+      if (actions) return { adds, actions };
+    }
+    const actions: LogAction[] = [];
+    const names = [...byColumn.keys()].filter((n) => present.includes(n.slice(0, n.indexOf('.'))));
+    const rows = await decode(await open(), {
+      columns: names,
+      batchSize: BATCH_SIZE,
+      offset: lo,
+      limit: hi - lo + 1,
+    });
+    for (const a of present) {
+      const col = rows.getChild(a);
+      if (!col) continue;
+      let row = 0;
+      for (const d of col.data) {
+        if (d.nullCount !== d.length)
+          for (let j = 0; j < d.length; j++)
+            if (d.getValid(j)) actions.push({ [a]: structRow(col, row + j) } as LogAction);
+        row += d.length;
       }
     }
     return { adds, actions };
   } finally {
-    file.free();
+    (file as ParquetFile | undefined)?.free();
   }
+}
+
+/**
+ * The rare actions at the rows their locators found, read from the raw chunks of their leaves
+ * (byte-array-column.ts `readStructRows`): decoding them with parquet-wasm cost ~0.1 s of a 1M-add
+ * load, mostly its start-up. Undefined when their layout is not one the raw reader takes.
+ */
+async function readSparseRaw(
+  obj: RangedObject,
+  meta: FileMetaData,
+  present: readonly string[],
+  located: ReadonlyMap<string, number[]>,
+): Promise<LogAction[] | undefined> {
+  const leaves: ColumnMetaData[] = [];
+  const chunksByPath = new Map<string, ColumnMetaData[]>();
+  for (const a of present)
+    for (const rg of meta.row_groups)
+      for (const c of rg.columns) {
+        const m = c.meta_data;
+        if (m?.path_in_schema[0] !== a) continue;
+        const chunks = rawChunks(meta, m.path_in_schema);
+        if (!chunks) return undefined;
+        const name = m.path_in_schema.join('.');
+        if (!chunksByPath.has(name)) {
+          chunksByPath.set(name, chunks);
+          leaves.push(...chunks);
+        }
+      }
+  const bytes = await fetchChunks(obj, leaves);
+  const actions: LogAction[] = [];
+  try {
+    for (const a of present) {
+      const rows = located.get(a)!;
+      const objects = readStructRows(
+        meta,
+        a,
+        (path) => chunksByPath.get(path.join('.'))!.map((m) => ({ meta: m, bytes: bytes.get(m)! })),
+        rows,
+      );
+      for (const r of rows) actions.push({ [a]: objects.get(r)! } as LogAction);
+    }
+  } catch {
+    return undefined;
+  }
+  return actions;
 }

@@ -19,7 +19,6 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet';
-import { readParquet } from 'parquet-wasm/node';
 import type { DeletionVectorDescriptor } from './actions.js';
 import { conformData, type FieldMatcher, nullData, sourceName } from './arrow-conform.js';
 import { loadDeletionVector } from './deletion-vector.js';
@@ -137,6 +136,8 @@ export async function readDataFile(
   } else {
     let table: Table;
     try {
+      // Loaded on first data read: a snapshot load needs no wasm (checkpoint-arrow.ts).
+      const { readParquet } = await import('parquet-wasm/node');
       table = tableFromIPC(readParquet(bytes, { columns: physical, batchSize: 65536 }).intoIPCStream());
     } catch (e) {
       throw fail(`Parquet decoding failed: ${(e as Error)?.message ?? e}`, e);

@@ -120,13 +120,16 @@ export class DeltaTable {
     const listing = await this.#listingFor(version, signal);
     const segment = buildSegment(listing, this.url, version);
     const state = new LogState();
-    if (segment.checkpoint)
-      state.applyCheckpoint(await readCheckpoint(this.store, segment.checkpoint, this.url, signal));
-    const stepActions = await mapLimited(segment.steps, 16, (s) =>
+    // Commits after the checkpoint are fetched while the checkpoint is read; they apply after it.
+    const steps = mapLimited(segment.steps, 16, (s) =>
       s.kind === 'commit'
         ? readCommit(this.store, s.commit, this.url, signal)
         : readCommit(this.store, { version: s.compaction.to, file: s.compaction.file }, this.url, signal),
     );
+    steps.catch(() => undefined); // Awaited below, after the checkpoint (whose error wins).
+    if (segment.checkpoint)
+      state.applyCheckpoint(await readCheckpoint(this.store, segment.checkpoint, this.url, signal));
+    const stepActions = await steps;
     for (const actions of stepActions) state.applyCommit(actions);
     const last = segment.steps.at(-1);
     const lastActions = last?.kind === 'commit' ? stepActions.at(-1) : undefined;

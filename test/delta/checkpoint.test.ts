@@ -2,7 +2,9 @@
  * Parquet checkpoints as other writers lay them out: dictionary or plain strings, compressed or
  * not, data page v1 or v2, several row groups, metaData/protocol rows after the adds, tombstones,
  * deletion vectors and files without statistics. The reader projects columns, decodes `add.stats`
- * lazily and keeps adds columnar; every variant must give the same snapshot.
+ * lazily and keeps adds columnar; every variant must give the same snapshot. The raw-bytes reader
+ * (byte-array-column.ts) takes most of these layouts: INT64 / BOOLEAN columns with nulls, plain or
+ * dictionary encoded, and MAP columns with null values, empty and null maps, are checked per row.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +68,7 @@ const addType = new Struct([
   str('stats'),
   stringMap('tags'),
   new Field('deletionVector', dvType, true),
+  new Field('baseRowId', new Int64(), true),
 ]);
 const metaType = new Struct([
   str('id', false),
@@ -95,6 +98,16 @@ const statsOf = (i: number): string | null =>
   i % 10 === 3
     ? null
     : `{"numRecords":${10 + (i % 5)},"minValues":{"id":${i * 10}},"maxValues":{"id":${i * 10 + 9}},"nullCount":{"id":0}}`;
+/** Partition values: mostly `part`, some null, some maps without the key (an empty map). */
+const partOf = (i: number): string | null => (i % 11 === 4 || i % 13 === 6 ? null : `p${i % 7}`);
+const partMapOf = (i: number): Map<string, string | null> =>
+  i % 13 === 6 ? new Map() : new Map([['part', partOf(i)]]);
+/** Tags: null for most rows, empty for some, two entries (one null value) for others. */
+const tagsOf = (i: number): Record<string, string | null> | null =>
+  i % 9 === 2 ? { k: `t${i}`, n: null } : i % 9 === 5 ? {} : null;
+const baseRowIdOf = (i: number): number | null => (i % 4 === 0 ? null : i * 100 + 2 ** 40);
+const modTimeOf = (i: number): number => 1_700_000_000_000 + (i % 50) * 1000;
+const dataChangeOf = (i: number): boolean => i % 3 !== 0;
 const dvOf = (i: number) =>
   i % 500 === 7
     ? {
@@ -118,13 +131,14 @@ function checkpointTable(): Table {
       r < N
         ? {
             path: pathOf(r),
-            partitionValues: new Map([['part', `p${r % 7}`]]),
+            partitionValues: partMapOf(r),
             size: BigInt(1000 + r),
-            modificationTime: 1_700_000_000_000n,
-            dataChange: true,
+            modificationTime: BigInt(modTimeOf(r)),
+            dataChange: dataChangeOf(r),
             stats: statsOf(r),
-            tags: null,
+            tags: tagsOf(r) && new Map(Object.entries(tagsOf(r)!)),
             deletionVector: dvOf(r),
+            baseRowId: baseRowIdOf(r) === null ? null : BigInt(baseRowIdOf(r)!),
           }
         : null,
     );
@@ -137,7 +151,10 @@ function checkpointTable(): Table {
             format: { provider: 'parquet' },
             schemaString: SCHEMA,
             partitionColumns: ['part'],
-            configuration: new Map(),
+            configuration: new Map([
+              ['delta.appendOnly', 'false'],
+              ['unset', null],
+            ]),
           }
         : null,
     );
@@ -238,6 +255,15 @@ describe('Parquet checkpoint layouts', () => {
       expect(snap.version).toBe(1);
       expect(snap.protocol.minReaderVersion).toBe(3);
       expect([...snap.partitionColumns]).toEqual(['part']);
+      // Rare actions are read at their rows only (raw or parquet-wasm): the same objects either way.
+      expect(snap.metadata).toEqual({
+        id: 'tid',
+        format: { provider: 'parquet' },
+        schemaString: SCHEMA,
+        partitionColumns: ['part'],
+        configuration: { 'delta.appendOnly': 'false' },
+      });
+      expect(snap.protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7 });
       const files = snap.files();
       const expected = new Set<string>();
       for (let i = 0; i < N; i++) if (i !== 1 && i !== 507) expected.add(pathOf(i));
@@ -250,11 +276,23 @@ describe('Parquet checkpoint layouts', () => {
         expect(f.add.stats ?? null).toBe(statsOf(i));
         expect(f.stats?.numRecords).toBe(statsOf(i) ? 10 + (i % 5) : undefined);
         expect(f.stats?.maxValues.id).toBe(statsOf(i) ? i * 10 + 9 : undefined);
-        expect(f.partitionValues).toEqual({ part: `p${i % 7}` });
         expect(f.size).toBe(1000 + i);
         expect(f.key).toBe(pathOf(i));
         const dv = dvOf(i);
         expect(f.deletionVector).toEqual(dv ? { ...dv, cardinality: 2 } : undefined);
+      }
+      // Every row's fixed-width and map fields (raw decoding: nulls, dictionary, page boundaries).
+      for (let i = 0; i < N; i++) {
+        if (i === 1 || i === 507) continue;
+        const f = byPath.get(pathOf(i))!;
+        const where = `row ${i}`;
+        expect(f.size, where).toBe(1000 + i);
+        expect(f.modificationTime, where).toBe(modTimeOf(i));
+        expect(f.dataChange, where).toBe(dataChangeOf(i));
+        expect(f.add.baseRowId ?? null, where).toBe(baseRowIdOf(i));
+        expect(f.add.partitionValues, where).toEqual(i % 13 === 6 ? {} : { part: partOf(i) });
+        expect(f.partitionValues, where).toEqual({ part: partOf(i) });
+        expect(f.tags ?? null, where).toEqual(tagsOf(i));
       }
       // Data skipping reads the lazily decoded statistics: files without stats are kept.
       const kept = snap.files({ filter: [['id', '<', 100]] }).map((f) => f.path);
