@@ -8,7 +8,7 @@
  *   reads at the footer's offsets, nearby ranges merged).
  * - Columns whose chunk statistics say "all null" are not read at all.
  * - Every column a snapshot needs is read from its raw chunk bytes when its layout allows
- *   (byte-array-column.ts): paths indexed in place and made per row on demand, statistics and
+ *   (raw-columns.ts): paths indexed in place and made per row on demand, statistics and
  *   partition values indexed on first use, sizes / times / flags as typed arrays, and the rare
  *   actions (metaData, protocol, txn, ...) located by the levels of one leaf, then assembled at
  *   just those rows. parquet-wasm (imported on first need) decodes only what that reader refuses
@@ -558,7 +558,7 @@ async function decode(file: ParquetFile, options: Parameters<ParquetFile['read']
   return tableFromIPC(wasmTable.intoIPCStream());
 }
 
-/** `add` fields read from raw chunk bytes when their layout allows (see byte-array-column.ts). */
+/** `add` fields read from raw chunk bytes when their layout allows (see raw-columns.ts). */
 type RawAddField =
   | 'size'
   | 'modificationTime'
@@ -653,7 +653,7 @@ async function fetchChunks(
  * Reads the wanted action columns (`add` and the names in SPARSE_ACTIONS) of one Parquet
  * checkpoint or sidecar file of `size` bytes. Errors are plain; the caller names the file.
  *
- * Columns whose layout byte-array-column.ts reads (the common one: PLAIN or dictionary encoded,
+ * Columns whose layout raw-columns.ts reads (the common one: PLAIN or dictionary encoded,
  * data page v1 or v2, a codec with a synchronous decompressor) are read from their raw chunk
  * bytes; only the others, and the few rows holding rare actions, are decoded by parquet-wasm.
  */
@@ -821,7 +821,7 @@ export async function readCheckpointParquet(
 
 /**
  * The rare actions at the rows their locators found, read from the raw chunks of their leaves
- * (byte-array-column.ts `readStructRows`): decoding them with parquet-wasm cost ~0.1 s of a 1M-add
+ * (raw-columns.ts `readStructRows`): decoding them with parquet-wasm cost ~0.1 s of a 1M-add
  * load, mostly its start-up. Undefined when their layout is not one the raw reader takes.
  */
 async function readSparseRaw(

@@ -3,7 +3,7 @@
  * not, data page v1 or v2, several row groups, metaData/protocol rows after the adds, tombstones,
  * deletion vectors and files without statistics. The reader projects columns, decodes `add.stats`
  * lazily and keeps adds columnar; every variant must give the same snapshot. The raw-bytes reader
- * (byte-array-column.ts) takes most of these layouts: INT64 / BOOLEAN columns with nulls, plain or
+ * (raw-columns.ts) takes most of these layouts: INT64 / BOOLEAN columns with nulls, plain or
  * dictionary encoded, and MAP columns with null values, empty and null maps, are checked per row.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
