@@ -8,6 +8,7 @@
  */
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../bench/harness.js';
 import { deserializer, encodeMessageIndexes, SerdeError } from '../../src/registry/serdes/index.js';
 import { plainDecoder } from '../../src/registry/serdes/protobuf-plain.js';
 import { FakeRegistry } from '../fixtures/registry/fake-registry.js';
@@ -42,18 +43,6 @@ message Closed {
   required string name = 3;
   repeated E es = 4;
 }`;
-
-/** Small seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WIRE: Record<string, number> = {
   double: 1,
@@ -234,7 +223,7 @@ describe('one-pass Protobuf decoding (default conversion)', () => {
   it('gives what protobufjs decode + toObject give, on random wire data', async () => {
     const { id, root, fast, slow } = await setup(PROTO3);
     const all = root.lookupType('t.All');
-    const gen = new Gen(rng(20261125));
+    const gen = new Gen(seededRandom(20261125));
     let compared = 0;
     for (let i = 0; i < 600; i++) {
       const payload = gen.message(all);
@@ -250,7 +239,7 @@ describe('one-pass Protobuf decoding (default conversion)', () => {
   it('gives what protobufjs alone gives (its Long values, formatted by Long), on random wire data', async () => {
     const { id, root, fast } = await setup(PROTO3);
     const all = root.lookupType('t.All');
-    const gen = new Gen(rng(99), true);
+    const gen = new Gen(seededRandom(99), true);
     for (let i = 0; i < 400; i++) {
       const payload = gen.message(all);
       const ours = await outcome(fast.deserialize('t', frame(id, [0], payload)));
@@ -293,7 +282,7 @@ describe('one-pass Protobuf decoding (default conversion)', () => {
   it('fails like protobufjs on truncated and corrupt payloads (same reason, offset and message)', async () => {
     const { id, root, fast, slow } = await setup(PROTO3);
     const all = root.lookupType('t.All');
-    const gen = new Gen(rng(7));
+    const gen = new Gen(seededRandom(7));
     let failures = 0;
     for (let i = 0; i < 300; i++) {
       const payload = gen.message(all);
