@@ -185,6 +185,8 @@ function jvmFlags(
   name: string,
   heapMb: number,
   classpathKey: string,
+  /** C2 as well as C1: for servers that every test call goes through (slower start, less CPU per request). */
+  fullJit = false,
 ): string[] {
   const cdsDir = join(ctx.cacheDir, 'cds');
   mkdirSync(cdsDir, { recursive: true });
@@ -198,7 +200,7 @@ function jvmFlags(
   return [
     `-Xmx${heapMb}m`,
     '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
+    ...(fullJit ? [] : ['-XX:TieredStopAtLevel=1']),
     '-Xshare:auto',
     // A stale or foreign archive only produces a warning; keep it out of the log noise.
     '-Xlog:cds=off',
@@ -340,9 +342,7 @@ const registry: ServiceDef = {
         // A long-running server that every registration goes through: C2 as well as C1. Measured with
         // interleaved runs (stack/README.md "Schema Registry throughput"): 12–40% less registry CPU
         // per registration once warm, start-up about the same.
-        ...jvmFlags(ctx, jvm, `registry${a.generation}`, 256, jar).filter(
-          (f) => f !== '-XX:TieredStopAtLevel=1',
-        ),
+        ...jvmFlags(ctx, jvm, `registry${a.generation}`, 256, jar, true),
         '-Dquarkus.http.host=127.0.0.1',
         `-Dquarkus.http.port=${p.registry}`,
         // Without these, health and metrics bind 0.0.0.0:9000 (disabling has no effect at run time).
