@@ -9,7 +9,8 @@
  * - Columns whose chunk statistics say "all null" are not read at all.
  * - Every column a snapshot needs is read from its raw chunk bytes when its layout allows
  *   (raw-columns.ts): paths indexed in place and made per row on demand, statistics and
- *   partition values indexed on first use, sizes / times / flags as typed arrays, and the rare
+ *   partition values, sizes / times / flags decoded on first use (their layout checked at load,
+ *   where parquet-wasm can still take what the raw reader refuses), and the rare
  *   actions (metaData, protocol, txn, ...) located by the levels of one leaf, then assembled at
  *   just those rows. parquet-wasm (imported on first need) decodes only what that reader refuses
  *   (DELTA_* encodings, LZ4, deeper nesting), as before: its decode, IPC copy and start-up were
@@ -29,11 +30,11 @@ import {
   chunkRange,
   definedRows,
   indexByteArrays,
+  LazyNumberColumn,
   LazyStatsColumn,
   LazyStringMap,
   leafOf,
   rawChunks,
-  readNumberColumn,
   readStructRows,
   type StringMapLayout,
   stringAt,
@@ -117,26 +118,6 @@ export class ArrayAddSource implements AddSource {
 /** A column read by row: an Arrow vector or one read from the raw chunk bytes. */
 interface RowGetter {
   get(row: number): unknown;
-}
-
-/** Values of a raw number column (NaN: null) by row. */
-function numberGetter(values: Float64Array): RowGetter {
-  return {
-    get(row) {
-      const v = values[row];
-      return v === undefined || Number.isNaN(v) ? null : v;
-    },
-  };
-}
-
-/** Values of a raw BOOLEAN column (0 / 1, NaN: null) by row. */
-function booleanGetter(values: Float64Array): RowGetter {
-  return {
-    get(row) {
-      const v = values[row];
-      return v === undefined || Number.isNaN(v) ? null : v === 1;
-    },
-  };
 }
 
 interface AddColumns {
@@ -581,7 +562,7 @@ const NUMBER_TYPES = new Set<string>(['INT32', 'INT64', 'BOOLEAN']);
 type RawPlan =
   | { kind: 'path'; chunks: ColumnMetaData[] }
   | { kind: 'stats'; chunks: ColumnMetaData[] }
-  | { kind: 'number'; field: RawAddField; boolean: boolean; chunks: ColumnMetaData[] }
+  | { kind: 'number'; field: RawAddField; chunks: ColumnMetaData[] }
   | {
       kind: 'map';
       field: RawAddField;
@@ -604,7 +585,7 @@ function rawPlan(meta: FileMetaData, name: string): RawPlan | undefined {
     const leaf = leafOf(meta, path);
     if (!leaf || leaf.maxRep > 0 || !NUMBER_TYPES.has(leaf.type ?? '')) return undefined;
     const chunks = rawChunks(meta, path);
-    return chunks && { kind: 'number', field: sub as RawAddField, boolean: leaf.type === 'BOOLEAN', chunks };
+    return chunks && { kind: 'number', field: sub as RawAddField, chunks };
   }
   if (top === 'add' && RAW_MAP_FIELDS.has(sub)) {
     const layout = stringMapLayout(meta, path);
@@ -720,10 +701,9 @@ export async function readCheckpointParquet(
     try {
       if (!plan) projected.push(name);
       else if (plan.kind === 'path') paths = indexByteArrays(meta, ['add', 'path'], withBytes(plan.chunks));
-      else if (plan.kind === 'number') {
-        const values = readNumberColumn(meta, name.split('.'), withBytes(plan.chunks));
-        columns[plan.field] = plan.boolean ? booleanGetter(values) : numberGetter(values);
-      } else if (plan.kind === 'map')
+      else if (plan.kind === 'number')
+        columns[plan.field] = new LazyNumberColumn(meta, name.split('.'), withBytes(plan.chunks));
+      else if (plan.kind === 'map')
         columns[plan.field] = new LazyStringMap(
           meta,
           plan.layout,

@@ -7,7 +7,7 @@
  *   bytes) and most loads never read it, yet the public API reads statistics synchronously
  *   (`DeltaFile.stats`, `files({ filter })`): its raw bytes are indexed on first statistics access.
  * - `add.size`, `add.modificationTime`, `add.dataChange`, `add.baseRowId`, ... (INT32, INT64,
- *   BOOLEAN): one Float64Array per column (NaN: null).
+ *   BOOLEAN): one Float64Array per column (NaN: null), decoded on first use (`LazyNumberColumn`).
  * - `add.partitionValues`, `add.tags` (MAP of string to string): per row a range of entries, each a
  *   key and a value located in the page bytes, read on first use; a row's object made when asked.
  * - The locator leaf of each rare action (`metaData.id`, `protocol.minReaderVersion`, ...): only
@@ -124,7 +124,10 @@ export function chunkRange(m: ColumnMetaData): [number, number] {
 
 export type Chunks = Array<{ meta: ColumnMetaData; bytes: Uint8Array }>;
 
-/** One data page: its levels (undefined: none stored) and its still encoded values. */
+/**
+ * One data page: its levels (undefined: none stored; valid during the `onData` call that is given
+ * the page only, their buffers are reused) and its still encoded values.
+ */
 interface Page {
   /** Level count (rows for a flat leaf). */
   n: number;
@@ -212,9 +215,19 @@ function readHybrid(
 }
 
 /**
+ * Level buffers reused from page to page and walk to walk: every consumer of a page's levels reads
+ * them during its `onData` call only. The leaves of rare actions hold a million levels a page (one
+ * RLE run), and a fresh pair of buffers per leaf was ~20 ms of a 1M-add load (allocation and the
+ * collections it brought on). A walk started while another runs (none does) gets fresh buffers.
+ */
+const levelScratch: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0)];
+let levelScratchInUse = false;
+
+/**
  * Walks the pages of every chunk of `leaf`: dictionary pages are decompressed and handed to
  * `onDictionary`, data pages (v1 and v2) have their levels decoded and go to `onData`; `onChunk`
  * is told when a new chunk (its dictionary no longer applies) starts. Index pages are skipped.
+ * A page's levels are valid during its `onData` call only: their buffers are reused.
  */
 function walkPages(
   leaf: Leaf,
@@ -223,6 +236,29 @@ function walkPages(
   onDictionary: (page: Uint8Array, n: number) => void,
   onData: (page: Page) => void,
   levelsOnly = false,
+): void {
+  const reuse = !levelScratchInUse;
+  levelScratchInUse = true;
+  try {
+    walkChunks(leaf, chunks, onChunk, onDictionary, onData, levelsOnly, (which, n) => {
+      if (!reuse) return new Uint8Array(n);
+      if (levelScratch[which]!.length < n) levelScratch[which] = new Uint8Array(n);
+      return levelScratch[which]!.subarray(0, n);
+    });
+  } finally {
+    if (reuse) levelScratchInUse = false;
+  }
+}
+
+/** `walkPages` with the level buffers given by `levelBuffer` (0: repetition, 1: definition). */
+function walkChunks(
+  leaf: Leaf,
+  chunks: Chunks,
+  onChunk: () => void,
+  onDictionary: (page: Uint8Array, n: number) => void,
+  onData: (page: Page) => void,
+  levelsOnly: boolean,
+  levelBuffer: (which: 0 | 1, n: number) => Uint8Array,
 ): void {
   const { maxDef, maxRep } = leaf;
   for (const { meta: chunk, bytes } of chunks) {
@@ -245,12 +281,12 @@ function walkPages(
         let defs: Uint8Array | undefined;
         if (maxRep > 0) {
           if (h.repetition_level_encoding !== 'RLE') throw new Error('unsupported level encoding');
-          reps = new Uint8Array(n);
+          reps = levelBuffer(0, n);
           readHybrid(r, widthOf(maxRep), reps);
         }
         if (maxDef > 0) {
           if (h.definition_level_encoding !== 'RLE') throw new Error('unsupported level encoding');
-          defs = new Uint8Array(n);
+          defs = levelBuffer(1, n);
           readHybrid(r, widthOf(maxDef), defs);
         }
         onData({ n, encoding: h.encoding, reps, defs, values: page.subarray(r.offset) });
@@ -259,15 +295,15 @@ function walkPages(
         const n = h.num_values;
         const repLen = h.repetition_levels_byte_length;
         const defLen = h.definition_levels_byte_length;
-        const levels = (at: number, len: number, max: number): Uint8Array | undefined => {
+        const levels = (which: 0 | 1, at: number, len: number, max: number): Uint8Array | undefined => {
           if (max === 0) return undefined;
-          const out = new Uint8Array(n);
+          const out = levelBuffer(which, n);
           const view = new DataView(raw.buffer, raw.byteOffset + at, len);
           readHybrid({ view, offset: 0 }, widthOf(max), out, len);
           return out;
         };
-        const reps = levels(0, repLen, maxRep);
-        const defs = levels(repLen, defLen, maxDef);
+        const reps = levels(0, 0, repLen, maxRep);
+        const defs = levels(1, repLen, defLen, maxDef);
         const body = raw.subarray(repLen + defLen);
         const values =
           levelsOnly || h.is_compressed === false
@@ -503,6 +539,86 @@ export function readNumberColumn(meta: FileMetaData, path: readonly string[], ch
 }
 
 /**
+ * Checks, from page headers only (no page is decompressed), that every data page of `leaf` has a
+ * value encoding in `encodings` and RLE levels: what the page walk decodes. Lets a column decoded
+ * on first use be refused at load time, when the caller can still decode it another way.
+ */
+function checkPages(leaf: Leaf, chunks: Chunks, encodings: ReadonlySet<string>): void {
+  const name = leaf.path.join('.');
+  for (const { bytes } of chunks) {
+    const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
+    while (reader.offset < bytes.byteLength) {
+      const header: PageHeader = parquetHeader(reader);
+      reader.offset += header.compressed_page_size;
+      if (reader.offset > bytes.byteLength) throw new Error(`${name}: page overruns its chunk`);
+      let encoding: string | undefined;
+      if (header.type === 'DATA_PAGE') {
+        const h = header.data_page_header!;
+        if (
+          (leaf.maxRep > 0 && h.repetition_level_encoding !== 'RLE') ||
+          (leaf.maxDef > 0 && h.definition_level_encoding !== 'RLE')
+        )
+          throw new Error(`${name}: unsupported level encoding`);
+        encoding = h.encoding;
+      } else if (header.type === 'DATA_PAGE_V2') encoding = header.data_page_header_v2!.encoding;
+      if (encoding !== undefined && !encodings.has(encoding))
+        throw new Error(`${name}: unsupported encoding ${encoding}`);
+    }
+  }
+}
+
+const DICTIONARY_ENCODINGS = ['PLAIN', 'PLAIN_DICTIONARY', 'RLE_DICTIONARY'];
+const BYTE_ARRAY_ENCODINGS = new Set(DICTIONARY_ENCODINGS);
+const INT_ENCODINGS = new Set(DICTIONARY_ENCODINGS);
+const BOOLEAN_ENCODINGS = new Set([...DICTIONARY_ENCODINGS, 'RLE']);
+
+/**
+ * A flat INT32 / INT64 / BOOLEAN column (`add.size`, `add.dataChange`, ...) decoded on first use,
+ * every row at once (`readNumberColumn`): a snapshot load and `files()` never read these (a file's
+ * fields are read when asked for), and decoding five of them was ~10% of a 1M-add load. The layout
+ * is checked when made (leaf type, page encodings and levels from the page headers), so a layout
+ * this module does not decode throws there and the caller decodes the column another way; bytes
+ * that still do not decode are a corrupt checkpoint, reported on access.
+ */
+export class LazyNumberColumn {
+  readonly #name: string;
+  readonly #boolean: boolean;
+  #read: (() => Float64Array) | undefined;
+  #values: Float64Array | undefined;
+  #error: Error | undefined;
+
+  constructor(meta: FileMetaData, path: readonly string[], chunks: Chunks) {
+    const leaf = flatLeaf(meta, path, ['INT32', 'INT64', 'BOOLEAN']);
+    this.#boolean = leaf.type === 'BOOLEAN';
+    checkPages(leaf, chunks, this.#boolean ? BOOLEAN_ENCODINGS : INT_ENCODINGS);
+    this.#name = path.join('.');
+    this.#read = () => readNumberColumn(meta, path, chunks);
+  }
+
+  /** The value of row `row` (BOOLEAN: a boolean), null when null. */
+  get(row: number): number | boolean | null {
+    const values = this.#values ?? this.#decode();
+    const v = values[row];
+    if (v === undefined || Number.isNaN(v)) return null;
+    return this.#boolean ? v === 1 : v;
+  }
+
+  #decode(): Float64Array {
+    if (this.#error) throw this.#error;
+    try {
+      this.#values = this.#read!();
+      this.#read = undefined; // Drops the chunk bytes.
+      return this.#values;
+    } catch (e) {
+      this.#error = new Error(`checkpoint column ${this.#name} is unreadable: ${(e as Error).message}`, {
+        cause: e,
+      });
+      throw this.#error;
+    }
+  }
+}
+
+/**
  * The rows where flat leaf `path` is defined at least to `level` (e.g. the level of its top-level
  * struct: the rows holding that action), ascending. Only levels are read.
  */
@@ -690,8 +806,10 @@ export function readStringMap(
 /**
  * A string-to-string MAP column read from its raw chunks on first use: partition values and tags
  * are read by few loads (partition filters, `DeltaFile.partitionValues`), and their entries are
- * often as many as the rows. Its layout was checked when planned (`stringMapLayout`, `rawChunks`);
- * bytes that still do not decode are a corrupt checkpoint, reported on access.
+ * often as many as the rows. Its layout was checked when planned (`stringMapLayout`, `rawChunks`)
+ * and when made (page encodings and levels from the page headers: a layout the page walk does not
+ * decode throws there, and the caller decodes the column another way); bytes that still do not
+ * decode are a corrupt checkpoint, reported on access.
  */
 export class LazyStringMap {
   readonly #read: () => StringMapColumn;
@@ -706,6 +824,8 @@ export class LazyStringMap {
     valueChunks: Chunks,
     name: string,
   ) {
+    checkPages(layout.key, keyChunks, BYTE_ARRAY_ENCODINGS);
+    checkPages(layout.value, valueChunks, BYTE_ARRAY_ENCODINGS);
     this.#read = () => readStringMap(meta, layout, keyChunks, valueChunks);
     this.#name = name;
   }
@@ -841,16 +961,48 @@ function leafAtRows(
         }
         row += n;
       } else {
-        let k = 0;
-        for (let i = 0; i < n; i++) {
-          if (reps![i] === 0) {
-            row++;
-            while (next < wanted.length && wanted[next]! < row) next++;
+        // One list or map level (readStructRows refuses deeper nesting): a level starts a row
+        // (repetition 0) or goes on with it (1). Outside the few rows of a rare action every
+        // level starts a row, so a run of row starts is found natively (`indexOf`) and passed
+        // over by arithmetic: looking at each of a million levels was ~15 ms per leaf, ~0.1 s
+        // of a 1M-add load. Value k of a hit counts the defined values before it, counted up to
+        // the hit only (`scanned`, `before`: defined values in levels [0, scanned)).
+        if (maxRep !== 1) throw new Error(`${leaf.path.join('.')} is nested too deeply`);
+        const r = reps!;
+        const d = defs!;
+        let scanned = 0;
+        let before = 0;
+        const hit = (i: number, at: number): void => {
+          const def = d[i]!;
+          if (def !== maxDef) {
+            hits.push({ row: at, def, k: -1 });
+            return;
           }
-          const def = defs![i]!;
-          if (next < wanted.length && wanted[next] === row)
-            hits.push({ row, def, k: def === maxDef ? k : -1 });
-          if (def === maxDef) k++;
+          for (; scanned < i; scanned++) if (d[scanned] === maxDef) before++;
+          hits.push({ row: at, def, k: before });
+        };
+        let i = 0;
+        while (i < n) {
+          if (r[i] === 0) {
+            // Levels [i, j) start rows row + 1 ... last.
+            let j = r.indexOf(1, i);
+            if (j < 0) j = n;
+            const last = row + (j - i);
+            while (next < wanted.length && wanted[next]! <= last) {
+              const w = wanted[next]!;
+              if (w > row) hit(i + (w - row - 1), w);
+              if (w === last) break; // Its row may go on at level j.
+              next++;
+            }
+            row = last;
+            i = j;
+          } else {
+            // Levels [i, j) go on with row `row`.
+            let j = r.indexOf(0, i);
+            if (j < 0) j = n;
+            if (next < wanted.length && wanted[next] === row) for (let m = i; m < j; m++) hit(m, row);
+            i = j;
+          }
         }
       }
       if (hits.length === 0) return;

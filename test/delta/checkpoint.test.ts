@@ -303,5 +303,47 @@ describe('Parquet checkpoint layouts', () => {
       });
       expect(kept.sort()).toEqual(want.sort());
     });
+
+    it(`${name}: number and boolean fields read first after other fields, last row first, and of superseded files`, async () => {
+      const table = await openDeltaTable(writeTable(props()));
+      // Version 0: the files commit 1 removes are still there; their fields are the first read.
+      const old = (await table.snapshot({ version: 0 })).files();
+      expect(old.length).toBe(N);
+      const oldByPath = new Map(old.map((f) => [f.path, f]));
+      for (const i of [507, 1]) {
+        const f = oldByPath.get(pathOf(i))!;
+        expect(f.dataChange).toBe(dataChangeOf(i));
+        expect(f.add.baseRowId ?? null).toBe(baseRowIdOf(i));
+        expect(f.size).toBe(1000 + i);
+        expect(f.modificationTime).toBe(modTimeOf(i));
+      }
+      // Version 1, read in another order: other fields of every file first, then the number
+      // columns, first decoded at the last row, every row checked from the last.
+      const files = (await table.snapshot({ version: 1 })).files();
+      const rows = files
+        .filter((f) => f.path !== 'part=p0/new.parquet')
+        .map((f) => ({ f, i: Number(/f-(\d+)/.exec(f.path)![1]) }));
+      expect(rows.length).toBe(N - 2);
+      for (const { f, i } of rows) {
+        expect(f.partitionValues).toEqual({ part: partOf(i) });
+        expect(f.add.stats ?? null).toBe(statsOf(i));
+      }
+      for (const { f, i } of rows.reverse()) {
+        const where = `row ${i}`;
+        expect(f.add.baseRowId ?? null, where).toBe(baseRowIdOf(i));
+        expect(f.modificationTime, where).toBe(modTimeOf(i));
+        expect(f.add.dataChange, where).toBe(dataChangeOf(i));
+        expect(f.size, where).toBe(1000 + i);
+        // What the add serialises to (CheckpointAdd.toJSON) reads the same columns.
+        expect(JSON.parse(JSON.stringify(f.add)), where).toMatchObject({
+          path: pathOf(i),
+          size: 1000 + i,
+          modificationTime: modTimeOf(i),
+          dataChange: dataChangeOf(i),
+        });
+      }
+      const added = files.find((f) => f.path === 'part=p0/new.parquet')!;
+      expect([added.size, added.modificationTime, added.dataChange]).toEqual([5, 2, true]);
+    });
   }
 });
