@@ -24,6 +24,7 @@ import { type ColumnMetaData, type FileMetaData, parquetMetadataAsync } from 'hy
 import type { ParquetFile } from 'parquet-wasm/node';
 import type { ObjectStore } from '../storage/index.js';
 import type { AddAction, DeletionVectorDescriptor, LogAction } from './actions.js';
+import { DeltaError } from './errors.js';
 import {
   type ByteArrayIndex,
   byteArrayChunks,
@@ -694,6 +695,10 @@ export async function readCheckpointParquet(
   const projected: string[] = [];
   let paths: ByteArrayIndex | undefined;
   const columns: Partial<Record<RawAddField, RowGetter>> = {};
+  // Columns decoded on first access fail then, from a sync getter: with the same typed error a
+  // failed load gives.
+  const corrupt = (message: string, cause: unknown) =>
+    new DeltaError({ code: 'CorruptCheckpoint', message: `${key}: ${message}`, file: key, cause });
   /** Rows holding each sparse action, found from its locator's levels. */
   const located = new Map<string, number[]>();
   for (const name of first) {
@@ -702,7 +707,7 @@ export async function readCheckpointParquet(
       if (!plan) projected.push(name);
       else if (plan.kind === 'path') paths = indexByteArrays(meta, ['add', 'path'], withBytes(plan.chunks));
       else if (plan.kind === 'number')
-        columns[plan.field] = new LazyNumberColumn(meta, name.split('.'), withBytes(plan.chunks));
+        columns[plan.field] = new LazyNumberColumn(meta, name.split('.'), withBytes(plan.chunks), corrupt);
       else if (plan.kind === 'map')
         columns[plan.field] = new LazyStringMap(
           meta,
@@ -710,6 +715,7 @@ export async function readCheckpointParquet(
           withBytes(plan.keys),
           withBytes(plan.values),
           name,
+          corrupt,
         );
       else if (plan.kind === 'locator')
         located.set(plan.action, definedRows(meta, name.split('.'), plan.level, withBytes(plan.chunks)));

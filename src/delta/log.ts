@@ -6,7 +6,7 @@
  * JSON (V2 top-level); Parquet ones are read column-wise (checkpoint-arrow.ts).
  */
 
-import type { ObjectInfo, ObjectStore } from '../storage/index.js';
+import { type ObjectInfo, type ObjectStore, StorageError } from '../storage/index.js';
 import type { AddAction, CommitInfo, LogAction } from './actions.js';
 import {
   type AddSource,
@@ -15,6 +15,7 @@ import {
   readCheckpointParquet,
 } from './checkpoint-arrow.js';
 import { DeltaError } from './errors.js';
+import { mapLimited } from './table.js';
 
 export const LOG_DIR = '_delta_log/';
 
@@ -309,7 +310,10 @@ export async function readParquetActions(
     return await readCheckpointParquet(store, key, size, columns, signal);
   } catch (e) {
     if (e instanceof DeltaError || signal?.aborted) throw e;
-    if ((e as { isNotFound?: () => boolean }).isNotFound?.())
+    const notFound = (e as { isNotFound?: () => boolean }).isNotFound?.() === true;
+    // A storage failure (503, 403, reset) is the store's error, not a corrupt file: pass it on.
+    if (e instanceof StorageError && !notFound) throw e;
+    if (notFound)
       throw new DeltaError({
         code: 'CorruptCheckpoint',
         message: `${key} (version ${version}) of ${table} vanished while reading`,
@@ -349,25 +353,24 @@ export async function readCheckpoint(
   const adds: AddSource[] = [];
   const actions: LogAction[] = [];
   const jsonAdds: AddAction[] = [];
-  const parts = await Promise.all(
-    cp.files.map(async (f) => {
-      if (!f.key.endsWith('.json'))
-        return readParquetActions(store, f.key, f.size, cp.version, table, CHECKPOINT_COLUMNS, signal);
-      const bytes = await getLogFile(store, f.key, table, cp.version, 'CorruptCheckpoint', signal);
-      try {
-        return parseJsonActions(bytes, f.key, cp.version, table);
-      } catch (e) {
-        throw new DeltaError({
-          code: 'CorruptCheckpoint',
-          message: `V2 checkpoint ${f.key} (version ${cp.version}) of ${table} is not valid JSON`,
-          table,
-          version: cp.version,
-          file: f.key,
-          cause: e,
-        });
-      }
-    }),
-  );
+  // Bounded: each part fires several ranged reads of its own.
+  const parts = await mapLimited(cp.files, 8, async (f) => {
+    if (!f.key.endsWith('.json'))
+      return readParquetActions(store, f.key, f.size, cp.version, table, CHECKPOINT_COLUMNS, signal);
+    const bytes = await getLogFile(store, f.key, table, cp.version, 'CorruptCheckpoint', signal);
+    try {
+      return parseJsonActions(bytes, f.key, cp.version, table);
+    } catch (e) {
+      throw new DeltaError({
+        code: 'CorruptCheckpoint',
+        message: `V2 checkpoint ${f.key} (version ${cp.version}) of ${table} is not valid JSON`,
+        table,
+        version: cp.version,
+        file: f.key,
+        cause: e,
+      });
+    }
+  });
   for (const part of parts) {
     if (Array.isArray(part)) {
       for (const a of part) {

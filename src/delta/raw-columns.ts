@@ -580,6 +580,13 @@ const BOOLEAN_ENCODINGS = new Set([...DICTIONARY_ENCODINGS, 'RLE']);
  * this module does not decode throws there and the caller decodes the column another way; bytes
  * that still do not decode are a corrupt checkpoint, reported on access.
  */
+/**
+ * Makes the error a lazily decoded column throws on first access when its bytes do not decode;
+ * the checkpoint reader passes one that builds a typed `DeltaError` naming the file.
+ */
+export type ColumnErrorFactory = (message: string, cause: unknown) => Error;
+const plainError: ColumnErrorFactory = (message, cause) => new Error(message, { cause });
+
 export class LazyNumberColumn {
   readonly #name: string;
   readonly #boolean: boolean;
@@ -587,7 +594,15 @@ export class LazyNumberColumn {
   #values: Float64Array | undefined;
   #error: Error | undefined;
 
-  constructor(meta: FileMetaData, path: readonly string[], chunks: Chunks) {
+  readonly #onError: ColumnErrorFactory;
+
+  constructor(
+    meta: FileMetaData,
+    path: readonly string[],
+    chunks: Chunks,
+    onError: ColumnErrorFactory = plainError,
+  ) {
+    this.#onError = onError;
     const leaf = flatLeaf(meta, path, ['INT32', 'INT64', 'BOOLEAN']);
     this.#boolean = leaf.type === 'BOOLEAN';
     checkPages(leaf, chunks, this.#boolean ? BOOLEAN_ENCODINGS : INT_ENCODINGS);
@@ -610,9 +625,10 @@ export class LazyNumberColumn {
       this.#read = undefined; // Drops the chunk bytes.
       return this.#values;
     } catch (e) {
-      this.#error = new Error(`checkpoint column ${this.#name} is unreadable: ${(e as Error).message}`, {
-        cause: e,
-      });
+      this.#error = this.#onError(
+        `checkpoint column ${this.#name} is unreadable: ${(e as Error).message}`,
+        e,
+      );
       throw this.#error;
     }
   }
@@ -823,6 +839,7 @@ export class LazyStringMap {
     keyChunks: Chunks,
     valueChunks: Chunks,
     name: string,
+    private readonly onError: ColumnErrorFactory = plainError,
   ) {
     checkPages(layout.key, keyChunks, BYTE_ARRAY_ENCODINGS);
     checkPages(layout.value, valueChunks, BYTE_ARRAY_ENCODINGS);
@@ -836,9 +853,10 @@ export class LazyStringMap {
       try {
         this.#column = this.#read();
       } catch (e) {
-        this.#error = new Error(`checkpoint column ${this.#name} is unreadable: ${(e as Error).message}`, {
-          cause: e,
-        });
+        this.#error = this.onError(
+          `checkpoint column ${this.#name} is unreadable: ${(e as Error).message}`,
+          e,
+        );
         throw this.#error;
       }
     }

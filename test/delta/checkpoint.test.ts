@@ -31,7 +31,8 @@ import {
   writeParquet,
 } from 'parquet-wasm/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDeltaTable } from '../../src/delta/index.js';
+import { DeltaError, openDeltaTable } from '../../src/delta/index.js';
+import { createLocalStore, type ObjectStore, StorageError } from '../../src/storage/index.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -346,4 +347,33 @@ describe('Parquet checkpoint layouts', () => {
       expect([added.size, added.modificationTime, added.dataChange]).toEqual([5, 2, true]);
     });
   }
+});
+
+describe('checkpoint read failures', () => {
+  it('a storage failure (503) while reading a checkpoint is the store’s error, not a corrupt checkpoint', async () => {
+    const local = createLocalStore(writeTable(new WriterPropertiesBuilder()));
+    const failing: ObjectStore = Object.assign(Object.create(local) as ObjectStore, {
+      get: (key: string, opts?: Parameters<ObjectStore['get']>[1]) =>
+        key.endsWith('.checkpoint.parquet') && opts?.range
+          ? Promise.reject(
+              new StorageError({
+                message: 'S3 answered 503 SlowDown',
+                kind: 'http',
+                status: 503,
+                retriable: true,
+                store: 'file:///x',
+                key,
+                operation: 'get',
+              }),
+            )
+          : local.get(key, opts),
+    });
+    const err = await (await openDeltaTable(failing)).snapshot().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StorageError);
+    expect(err).not.toBeInstanceOf(DeltaError);
+    expect((err as StorageError).status).toBe(503);
+  });
 });
