@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { validationError } from './errors.js';
 
 /** Files below this size are decoded inline. */
 export const POOL_MIN_BYTES = 256 * 1024;
@@ -71,6 +72,14 @@ parentPort.on('message', async ({ id, bytes, columns, batchSize }) => {
 parentPort.postMessage({ ready: true });
 `;
 
+/**
+ * A decode that failed because its worker died (crash, out of memory), not because of the file:
+ * the caller decodes that file on its own thread instead.
+ */
+export class WorkerLost extends Error {
+  override name = 'WorkerLost';
+}
+
 interface Job {
   resolve: (ipc: Uint8Array) => void;
   reject: (e: Error) => void;
@@ -96,7 +105,10 @@ export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
   if (set !== undefined && set.trim() !== '') {
     const n = Number(set);
     if (!Number.isInteger(n) || n < 0)
-      throw new RangeError(`LAKEKIT_DECODE_THREADS must be a whole number ≥ 0, got ${JSON.stringify(set)}`);
+      throw validationError(
+        'InvalidSetting',
+        `LAKEKIT_DECODE_THREADS must be a whole number ≥ 0, got ${JSON.stringify(set)}`,
+      );
     return Math.min(n, 16);
   }
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -125,8 +137,8 @@ function startWorker(): PoolWorker {
     if (m.error !== undefined) job.reject(new Error(m.error));
     else job.resolve(m.ipc as Uint8Array);
   });
-  worker.on('error', (e) => fail(e));
-  worker.on('exit', (code) => fail(new Error(`Parquet decode worker exited (code ${code})`)));
+  worker.on('error', (e) => fail(new WorkerLost(`Parquet decode worker failed: ${e.message}`)));
+  worker.on('exit', (code) => fail(new WorkerLost(`Parquet decode worker exited (code ${code})`)));
   // After the listeners: adding a 'message' listener refs the worker's port again.
   worker.unref();
   return pw;

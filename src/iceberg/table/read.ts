@@ -41,7 +41,7 @@ import {
   typeToArrow,
   valueReader,
 } from './arrow.js';
-import { bytesHandle, decodeInPool } from './decode-pool.js';
+import { bytesHandle, decodeInPool, WorkerLost } from './decode-pool.js';
 import { protocolError, validationError } from './errors.js';
 import { type Bound, evalRow, referencedFieldIds } from './expressions.js';
 import type { FileIO } from './io.js';
@@ -156,6 +156,7 @@ async function decodeDataFile(
   try {
     ipc = await pooled;
   } catch (e) {
+    if (e instanceof WorkerLost) return decodeParquetColumns(bytes, file, columns);
     throw malformed(file, e);
   }
   return tableFromIPC(ipc);
@@ -479,11 +480,7 @@ export async function readTask(
   // Decode only the top-level columns holding a selected or needed field id, matched by id in the
   // file's footer (so a column renamed since the file was written is still found).
   const wantIds = new Set(fields.map((f) => f.id));
-  const tops = topLevelIds(schema);
-  for (const id of needIds) {
-    const top = tops.get(id);
-    if (top !== undefined) wantIds.add(top);
-  }
+  for (const f of topLevelFor(schema, [...needIds])) wantIds.add(f.id);
   const bytes = await bytesP;
   const table = await decodeDataFile(bytes, file, projectedColumns(bytes, wantIds));
 
@@ -530,39 +527,6 @@ export async function readTask(
     if (!positions) out.push(...sliceKept(projected, keep));
     rowBase += n;
   }
-  return out;
-}
-
-const topLevelCache = new WeakMap<Schema, Map<number, number>>();
-
-/** For every field id of `schema`, the id of the top-level field that contains it (or is it). */
-function topLevelIds(schema: Schema): Map<number, number> {
-  let out = topLevelCache.get(schema);
-  if (out) return out;
-  const m = new Map<number, number>();
-  const visit = (t: IcebergType, top: number) => {
-    if (isPrimitive(t)) return;
-    if (t.type === 'struct')
-      for (const c of t.fields) {
-        m.set(c.id, top);
-        visit(c.type, top);
-      }
-    else if (t.type === 'list') {
-      m.set(t.elementId, top);
-      visit(t.element, top);
-    } else {
-      m.set(t.keyId, top);
-      m.set(t.valueId, top);
-      visit(t.key, top);
-      visit(t.value, top);
-    }
-  };
-  for (const f of schema.fields) {
-    m.set(f.id, f.id);
-    visit(f.type, f.id);
-  }
-  out = m;
-  topLevelCache.set(schema, out);
   return out;
 }
 
