@@ -57,10 +57,16 @@ function canonicalDecimal(text: string): string {
   return t;
 }
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (astronomical year: 1 BC is year 0). */
-function epochDay(year: number, month: number, day: number): number {
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date (astronomical year: 1 BC is year 0), or
+ * undefined for a date that does not exist (MySQL's `0000-00-00`, `2024-02-30`): such text is kept
+ * as it is instead of being rolled over into a real day.
+ */
+function epochDay(year: number, month: number, day: number): number | undefined {
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day)
+    return undefined;
   return Math.round(d.getTime() / 86_400_000);
 }
 
@@ -111,7 +117,8 @@ export function canonicalOf(kind: ColumnKind, value: unknown): string {
       const m = DATE_TEXT.exec(String(value));
       if (!m) return String(value);
       const y = Number(m[1]);
-      return String(epochDay(m[4] ? 1 - y : y, Number(m[2]), Number(m[3])));
+      const day = epochDay(m[4] ? 1 - y : y, Number(m[2]), Number(m[3]));
+      return day === undefined ? String(value) : String(day);
     }
     case 'time': {
       const m = TIME_TEXT.exec(String(value));
@@ -124,7 +131,9 @@ export function canonicalOf(kind: ColumnKind, value: unknown): string {
       const m = TIMESTAMP_TEXT.exec(String(value));
       if (!m) return String(value);
       const y = Number(m[1]);
-      const day = BigInt(epochDay(m[9] ? 1 - y : y, Number(m[2]), Number(m[3])));
+      const days = epochDay(m[9] ? 1 - y : y, Number(m[2]), Number(m[3]));
+      if (days === undefined) return String(value);
+      const day = BigInt(days);
       const secs = BigInt(Number(m[4]) * 3600 + Number(m[5]) * 60 + Number(m[6]) - offsetSeconds(m[8]));
       return exactMicros((day * 86_400n + secs) * 1_000_000_000n + fractionNanos(m[7]), 3);
     }
@@ -189,8 +198,12 @@ export function arrowUncanonical(type: DataType): string | undefined {
       return undefined;
     case Type.Float:
       return String(type) === 'Float16' ? String(type) : undefined;
-    case Type.Dictionary:
-      return arrowUncanonical((type as unknown as { dictionary: DataType }).dictionary);
+    case Type.Dictionary: {
+      // Dictionary values are rendered by their JS value: only types whose JS value is exact.
+      const values = (type as unknown as { dictionary: DataType }).dictionary;
+      const exact = [Type.Int, Type.Utf8, Type.LargeUtf8, Type.Bool, Type.Binary, Type.LargeBinary];
+      return exact.includes(values.typeId) ? undefined : `dictionary of ${String(values)}`;
+    }
     default:
       return String(type);
   }

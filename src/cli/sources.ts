@@ -166,9 +166,8 @@ async function summarizeMysql(ref: SqlTableRef, location: string, columns?: stri
     uri: ref.connection,
     supportBigNumbers: true,
     bigNumberStrings: true,
-    // Dates and times as the server's text (rendered by meaning in checksum.ts), in UTC.
+    // Dates and times as the server's text (rendered by meaning in checksum.ts).
     dateStrings: true,
-    timezone: 'Z',
   });
   await new Promise<void>((ok, fail) => conn.connect((e) => (e ? fail(e) : ok()))).catch((e: unknown) => {
     conn.destroy();

@@ -109,6 +109,11 @@ describe('checksums of dates, times, timestamps, float32 and decimals', () => {
       expect(canonicalOf('timestamp', text)).toBe('1704164645123456');
     expect(canonicalOf('timestamp', '1969-12-31 23:59:59.5')).toBe('-500000');
     expect(canonicalOf('timestamp', 'infinity')).toBe('infinity');
+    // Dates that do not exist stay text instead of rolling over into a real day.
+    expect(canonicalOf('date', '0000-00-00')).toBe('0000-00-00');
+    expect(canonicalOf('date', '2024-02-30')).toBe('2024-02-30');
+    expect(canonicalOf('timestamp', '2024-02-30 00:00:00')).toBe('2024-02-30 00:00:00');
+    expect(canonicalOf('date', '2024-02-29')).not.toBe('2024-02-29');
     expect(canonicalOf('float32', '1.1')).toBe(canonicalValue(Math.fround(1.1)));
     expect(canonicalOf('float32', 1.1)).not.toBe(canonicalValue(1.1));
   });
