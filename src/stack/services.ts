@@ -640,6 +640,22 @@ function osUser(name: string): { uid: number; gid: number } | undefined {
 }
 
 /** Installs a Debian package once when a binary is missing (root only, as on CI machines). */
+/** What `find` answers, installing the Debian package `pkg` first when it answers nothing. */
+async function findOrAptInstall<T>(
+  service: string,
+  pkg: string,
+  find: () => T | undefined,
+  logFile: string,
+  missing: string,
+): Promise<T> {
+  const found = find();
+  if (found) return found;
+  await aptInstall(service, pkg, logFile);
+  const installed = find();
+  if (!installed) throw new StackError({ service, message: missing, logFile });
+  return installed;
+}
+
 async function aptInstall(service: string, pkg: string, logFile: string): Promise<void> {
   if (process.getuid?.() !== 0 || !which('apt-get'))
     throw new StackError({
@@ -673,17 +689,13 @@ const postgres: ServiceDef = {
   readyTimeoutMs: 60_000,
   stopTimeoutMs: 60_000,
   async install(ctx) {
-    let bin = pgBinDir();
-    if (!bin) {
-      await aptInstall('postgres', 'postgresql', ctx.logFile);
-      bin = pgBinDir();
-    }
-    if (!bin)
-      throw new StackError({
-        service: 'postgres',
-        message: 'postgres binaries not found',
-        logFile: ctx.logFile,
-      });
+    const bin = await findOrAptInstall(
+      'postgres',
+      'postgresql',
+      pgBinDir,
+      ctx.logFile,
+      'postgres binaries not found',
+    );
     return { bin };
   },
   async prepare(ctx, a) {
@@ -818,17 +830,13 @@ const mariadb: ServiceDef = {
   readyTimeoutMs: 60_000,
   stopTimeoutMs: 20_000,
   async install(ctx) {
-    let bins = mariadbBins();
-    if (!bins) {
-      await aptInstall('mariadb', 'mariadb-server', ctx.logFile);
-      bins = mariadbBins();
-    }
-    if (!bins)
-      throw new StackError({
-        service: 'mariadb',
-        message: 'mariadbd not found after install',
-        logFile: ctx.logFile,
-      });
+    const bins = await findOrAptInstall(
+      'mariadb',
+      'mariadb-server',
+      mariadbBins,
+      ctx.logFile,
+      'mariadbd not found after install',
+    );
     return { ...bins };
   },
   async prepare(ctx, a) {
