@@ -389,9 +389,14 @@ export function evalPartition(projected: Bound, partition: (IcebergValue | null)
 // ---------------------------------------------------------------------------------------------
 // Manifest pruning by partition field summaries.
 
-/** Whether a manifest may contain matching files, from its partition summaries. */
-export function manifestMightMatch(projected: Bound, summaries: FieldSummary[] | undefined): boolean {
-  if (!summaries) return true;
+/** A predicate of a bound filter (anything but true/false/and/or/not). */
+type BoundPredicate = Exclude<Bound, { op: 'true' | 'false' | 'and' | 'or' | 'not' }>;
+
+/**
+ * Inclusive evaluation of a bound filter: `and`/`or`/`not` combined as usual (`not` pushed down
+ * first), each predicate answered by `leaf` (may the data hold a match?).
+ */
+function mightMatch(b: Bound, leaf: (x: BoundPredicate) => boolean): boolean {
   const go = (x: Bound): boolean => {
     switch (x.op) {
       case 'true':
@@ -405,6 +410,15 @@ export function manifestMightMatch(projected: Bound, summaries: FieldSummary[] |
       case 'not':
         return go(rewriteNot(x));
     }
+    return leaf(x);
+  };
+  return go(b);
+}
+
+/** Whether a manifest may contain matching files, from its partition summaries. */
+export function manifestMightMatch(projected: Bound, summaries: FieldSummary[] | undefined): boolean {
+  if (!summaries) return true;
+  return mightMatch(projected, (x) => {
     const s = summaries[x.ref.fieldId];
     if (!s) return true;
     const lower = s.lowerBound ? deserializeValue(x.ref.type, s.lowerBound) : undefined;
@@ -421,8 +435,7 @@ export function manifestMightMatch(projected: Bound, summaries: FieldSummary[] |
         return true;
     }
     return boundsMightMatch(x, lower, upper, lower === undefined && upper === undefined && s.containsNull);
-  };
-  return go(projected);
+  });
 }
 
 function boundsMightMatch(
@@ -480,19 +493,7 @@ function boundsMightMatch(
 
 /** Whether a data file may hold matching rows, from its value/null/NaN counts and bounds. */
 export function fileMightMatch(b: Bound, file: DataFile): boolean {
-  const go = (x: Bound): boolean => {
-    switch (x.op) {
-      case 'true':
-        return true;
-      case 'false':
-        return false;
-      case 'and':
-        return go(x.left) && go(x.right);
-      case 'or':
-        return go(x.left) || go(x.right);
-      case 'not':
-        return go(rewriteNot(x));
-    }
+  return mightMatch(b, (x) => {
     if (file.recordCount === 0) return false;
     const id = x.ref.fieldId;
     const valueCount = file.valueCounts?.get(id);
@@ -519,8 +520,7 @@ export function fileMightMatch(b: Bound, file: DataFile): boolean {
     // still bound the values, so they are used as they are.
     const upper = ub ? deserializeValue(x.ref.type, ub) : undefined;
     return boundsMightMatch(x, lower, upper, false);
-  };
-  return go(b);
+  });
 }
 
 /** Field ids a bound expression reads (to know which columns a residual filter needs). */
